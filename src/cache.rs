@@ -1,0 +1,1076 @@
+//! The cache: dedup, ordering, retraction, unread counts, paging, budget and
+//! crash-safe commits over a [`Storage`].
+//!
+//! **A call** (`cache_messages`, `cache_sent`, `apply_events`, `mark_read`,
+//! `remove`) first changes the in-memory index, turning the chunks it touches
+//! into `Dirty` slots; then [`Cache::commit`] splits oversized chunks, applies
+//! the per-conversation cap, evicts until the budget holds, and writes in this
+//! order:
+//!
+//! 1. remove the chunks eviction dropped (their messages were given up by
+//!    policy; freeing them first is what lets the new chunks fit);
+//! 2. write each changed chunk under a fresh key;
+//! 3. write the index: the commit point;
+//! 4. remove the chunks the new ones replace.
+//!
+//! A crash before 3 leaves the old index, which references only complete
+//! chunks, minus possibly some evicted ones (the open notices they are gone and
+//! records them as evicted); a crash after 3 leaves unreferenced old chunks.
+//! Opening sweeps every unreferenced key of our namespace. A call that fails
+//! part-way reloads the committed state the same way, so memory never runs
+//! ahead of storage. A call that changes nothing writes nothing.
+//!
+//! **Dedup.** A message is identified by its `msg_id` and sorted by
+//! `(ctime_ms, msg_id)`. A re-delivery carries the same server time, so it is
+//! looked for in the chunk its position falls into, and also in the newest
+//! chunk; only those chunks are read. A duplicate can improve the stored copy
+//! (a retraction wins) but never adds a record.
+//!
+//! **Unread.** Incoming, non-retracted messages newer than the conversation's
+//! read mark count; `mark_read` resets the count and moves the mark to the
+//! newest message; retracting an unread message uncounts it. Your own
+//! messages never count.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::budget::{choose_victim, effective_budget, eviction_order};
+use crate::conversation::ConvId;
+use crate::error::{Error, Result};
+use crate::index::{chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, ChunkMeta, Conv, Dirty, Index, IndexProblem, Slot, SCHEMA_VERSION};
+use crate::namespace::Namespace;
+use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
+use crate::record::{Pos, Record};
+use crate::report::{ConversationView, OpenReport, PageView, Report, Stats};
+use crate::storage::{Storage, StorageError, StorageErrorKind};
+
+/// Default total budget: 8 MiB, leaving 2 MB of WeChat's 10 MB to the app.
+pub const DEFAULT_BUDGET_BYTES: u64 = 8 * 1024 * 1024;
+/// Default per-key limit: WeChat's 1 MB.
+pub const DEFAULT_KEY_LIMIT_BYTES: u64 = 1024 * 1024;
+/// Default cap on messages kept per conversation.
+pub const DEFAULT_MAX_MESSAGES_PER_CONVERSATION: u32 = 5000;
+/// Default chunk size: small enough that appending rewrites little.
+pub const DEFAULT_CHUNK_BYTES: u32 = 16 * 1024;
+/// Retractions remembered for messages not seen yet.
+pub const MAX_PENDING_RETRACTIONS: usize = 256;
+/// Chunks kept parsed in memory.
+const LOADED_CHUNKS: usize = 48;
+/// Attempts of a call whose writes hit the shared quota.
+const QUOTA_ATTEMPTS: u32 = 3;
+
+/// How a cache is set up. `appkey` and `username` name the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub prefix: String,
+    pub appkey: String,
+    pub username: String,
+    pub budget_bytes: u64,
+    pub key_limit_bytes: u64,
+    pub max_messages_per_conversation: u32,
+    pub chunk_bytes: u32,
+}
+
+impl Config {
+    pub fn new(appkey: &str, username: &str) -> Config {
+        Config {
+            prefix: "jimc".into(),
+            appkey: appkey.into(),
+            username: username.into(),
+            budget_bytes: DEFAULT_BUDGET_BYTES,
+            key_limit_bytes: DEFAULT_KEY_LIMIT_BYTES,
+            max_messages_per_conversation: DEFAULT_MAX_MESSAGES_PER_CONVERSATION,
+            chunk_bytes: DEFAULT_CHUNK_BYTES,
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::BadArgument(m));
+        if self.appkey.is_empty() || self.username.is_empty() {
+            return bad("appkey and username must be non-empty".into());
+        }
+        if self.prefix.is_empty() {
+            return bad("prefix must be non-empty".into());
+        }
+        let min_key = (MAX_RECORD_BYTES as u64) * 3 / 2;
+        if self.key_limit_bytes < min_key {
+            return bad(format!("keyLimitBytes must be at least {min_key}, got {}", self.key_limit_bytes));
+        }
+        if self.budget_bytes < 16 * 1024 {
+            return bad(format!("budgetBytes must be at least 16384, got {}", self.budget_bytes));
+        }
+        if self.max_messages_per_conversation == 0 {
+            return bad("maxMessagesPerConversation must be at least 1".into());
+        }
+        if self.chunk_bytes < 1024 || self.chunk_bytes as u64 > self.key_limit_bytes / 2 {
+            return bad(format!("chunk size must be between 1024 and keyLimitBytes/2, got {}", self.chunk_bytes));
+        }
+        Ok(())
+    }
+}
+
+/// Internal failure of one attempt: a quota error may be retried.
+enum Fail {
+    Quota(String),
+    Other(Error),
+}
+
+impl From<StorageError> for Fail {
+    fn from(e: StorageError) -> Self {
+        match e.kind {
+            StorageErrorKind::Quota => Fail::Quota(e.message),
+            _ => Fail::Other(e.into()),
+        }
+    }
+}
+
+impl From<Error> for Fail {
+    fn from(e: Error) -> Self {
+        Fail::Other(e)
+    }
+}
+
+/// Bookkeeping of one call's commit.
+#[derive(Default)]
+struct Call {
+    /// Committed chunks to remove before writing (evicted, damaged).
+    early: Vec<(u64, u32)>,
+    /// Committed chunks whose replacement was evicted: removed early unless
+    /// another surviving chunk also replaces them.
+    evicted_origins: Vec<(u64, u32)>,
+    /// Committed chunks to remove after the commit (removed conversations).
+    post: Vec<(u64, u32)>,
+    /// The index changed.
+    changed: bool,
+}
+
+/// Lookup of an id in one chunk.
+enum Found {
+    At(usize),
+    No,
+    /// The chunk is missing or unreadable: drop it.
+    Damaged,
+}
+
+/// The message cache of one account over one storage.
+pub struct Cache<S: Storage> {
+    storage: S,
+    cfg: Config,
+    ns: Namespace,
+    index: Index,
+    /// Bytes of the index value as stored (key + value), 0 when absent.
+    index_bytes: u64,
+    /// Bytes of all our keys in storage, as far as we know.
+    total_bytes: u64,
+    loaded: HashMap<u64, (Vec<Record>, u64)>,
+    tick: u64,
+    /// Keys of ours whose removal failed after a commit; retried later.
+    strays: Vec<(String, u64)>,
+    dropped: u64,
+    /// A reload failed: reload before the next call.
+    poisoned: bool,
+    budget: u64,
+}
+
+impl<S: Storage> Cache<S> {
+    /// Opens (or creates) the cache of `cfg`'s account, repairing whatever a
+    /// crash or another writer left behind. See [`OpenReport`].
+    pub fn open(storage: S, cfg: Config) -> Result<(Cache<S>, OpenReport)> {
+        cfg.validate()?;
+        let ns = Namespace::new(&cfg.prefix, &cfg.appkey, &cfg.username);
+        let budget = cfg.budget_bytes;
+        let mut cache = Cache {
+            storage,
+            cfg,
+            ns,
+            index: Index::default(),
+            index_bytes: 0,
+            total_bytes: 0,
+            loaded: HashMap::new(),
+            tick: 0,
+            strays: Vec::new(),
+            dropped: 0,
+            poisoned: false,
+            budget,
+        };
+        let report = cache.load()?;
+        Ok((cache, report))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    pub fn storage(&self) -> &S {
+        &self.storage
+    }
+
+    pub fn storage_mut(&mut self) -> &mut S {
+        &mut self.storage
+    }
+
+    /// Gives the storage back.
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
+    pub fn namespace(&self) -> &Namespace {
+        &self.ns
+    }
+
+    fn account(&self) -> Account<'_> {
+        Account { appkey: &self.cfg.appkey, username: &self.cfg.username }
+    }
+
+    // ---- open / reload ------------------------------------------------
+
+    fn load(&mut self) -> Result<OpenReport> {
+        let mut rep = OpenReport::default();
+        self.loaded.clear();
+        self.strays.clear();
+        self.index = Index::default();
+        self.index_bytes = 0;
+        self.total_bytes = 0;
+        let ikey = self.ns.index_key();
+        let raw = self.storage.get(&ikey)?;
+        let keys = self.storage.keys(self.ns.prefix())?;
+        let mut chunk_sizes: HashMap<u64, u64> = HashMap::new();
+        let mut rebuild = false;
+        let mut index = match &raw {
+            None => {
+                rebuild = keys.iter().any(|k| self.ns.parse_chunk_key(k).is_some());
+                Index::default()
+            }
+            Some(s) => match Index::from_json(s) {
+                Ok(i) => i,
+                Err(IndexProblem::Version(v)) => {
+                    rep.reset = Some(format!(
+                        "stored cache has layout version {v}, this library reads {SCHEMA_VERSION}: cleared"
+                    ));
+                    for k in &keys {
+                        self.storage.remove(k)?;
+                    }
+                    return Ok(rep);
+                }
+                Err(IndexProblem::Corrupt(_)) => {
+                    rebuild = true;
+                    Index::default()
+                }
+            },
+        };
+        if rebuild {
+            index = self.rebuild_from(&keys, &mut chunk_sizes)?;
+            rep.rebuilt = true;
+        }
+        // Sweep what the index does not reference.
+        let mut referenced: HashSet<u64> = HashSet::new();
+        for conv in index.convs.values() {
+            for s in &conv.slots {
+                match s {
+                    Slot::Stored(m) => {
+                        referenced.insert(m.key);
+                    }
+                    Slot::Dirty(d) => referenced.extend(d.origins.iter().map(|o| o.0)),
+                }
+            }
+        }
+        let mut present: HashSet<u64> = HashSet::new();
+        for k in &keys {
+            if *k == ikey {
+                continue;
+            }
+            match self.ns.parse_chunk_key(k) {
+                Some(n) if referenced.contains(&n) => {
+                    present.insert(n);
+                }
+                _ => {
+                    rep.orphans_removed += 1;
+                    if self.storage.remove(k).is_err() {
+                        self.strays.push((k.clone(), 0));
+                    }
+                }
+            }
+        }
+        // Drop references to chunks that are gone.
+        let mut repaired = false;
+        for conv in index.convs.values_mut() {
+            let mut i = 0;
+            while i < conv.slots.len() {
+                let gone = matches!(&conv.slots[i], Slot::Stored(m) if !present.contains(&m.key));
+                if gone {
+                    let slot = conv.slots.remove(i);
+                    rep.chunks_dropped += 1;
+                    rep.messages_dropped += slot.count() as u64;
+                    if i == 0 {
+                        if let Some(l) = slot.last() {
+                            conv.raise_floor(l);
+                        }
+                    }
+                    repaired = true;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        self.dropped += rep.messages_dropped;
+        self.index = index;
+        self.index_bytes = raw.as_ref().map(|s| (ikey.len() + s.len()) as u64).unwrap_or(0);
+        self.total_bytes = self.index_bytes
+            + self.index.convs.values().flat_map(|c| &c.slots).map(|s| match s {
+                Slot::Stored(m) => m.bytes as u64,
+                Slot::Dirty(d) => d.origins.iter().map(|o| o.1 as u64).sum(),
+            }).sum::<u64>();
+        if rebuild || repaired {
+            let mut call = Call { changed: true, ..Default::default() };
+            let mut scratch = Report::default();
+            match self.commit(&mut call, &mut scratch, 0) {
+                Ok(()) => {}
+                Err(Fail::Quota(m)) => return Err(Error::StorageFull(m)),
+                Err(Fail::Other(e)) => return Err(e),
+            }
+        }
+        Ok(rep)
+    }
+
+    /// Rebuilds an index from whatever chunks of ours are readable.
+    fn rebuild_from(&mut self, keys: &[String], sizes: &mut HashMap<u64, u64>) -> Result<Index> {
+        let mut index = Index::default();
+        let mut by_id: HashMap<u64, (ConvId, Pos)> = HashMap::new();
+        let mut convs: HashMap<ConvId, (std::collections::BTreeMap<Pos, Record>, Vec<(u64, u32)>)> = HashMap::new();
+        for k in keys {
+            let Some(n) = self.ns.parse_chunk_key(k) else { continue };
+            index.next_key = index.next_key.max(n + 1);
+            let Some(v) = self.storage.get(k)? else { continue };
+            let Some((conv, records)) = parse_any_chunk(&v) else { continue };
+            let bytes = (k.len() + v.len()) as u32;
+            sizes.insert(n, bytes as u64);
+            let entry = convs.entry(conv.clone()).or_default();
+            entry.1.push((n, bytes));
+            for r in records {
+                match by_id.get(&r.id) {
+                    Some((c, p)) => {
+                        if r.retracted {
+                            if let Some(old) = convs.get_mut(c).and_then(|e| e.0.get_mut(p)) {
+                                old.retract();
+                            }
+                        }
+                    }
+                    None => {
+                        by_id.insert(r.id, (conv.clone(), r.pos()));
+                        convs.get_mut(&conv).expect("inserted").0.insert(r.pos(), r);
+                    }
+                }
+            }
+        }
+        for (id, (records, origins)) in convs {
+            let records: Vec<Record> = records.into_values().collect();
+            let mut conv = Conv::new();
+            conv.last = records.last().cloned();
+            conv.read_at = conv.activity();
+            conv.slots.push(Slot::Dirty(Dirty { records, origins, planned: None }));
+            index.convs.insert(id, conv);
+        }
+        Ok(index)
+    }
+
+    /// After a failed call: back to what storage holds.
+    fn reload(&mut self) -> Result<()> {
+        match self.load() {
+            Ok(_) => {
+                self.poisoned = false;
+                Ok(())
+            }
+            Err(e) => {
+                self.poisoned = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn ready(&mut self) -> Result<()> {
+        if self.poisoned {
+            self.reload()?;
+        }
+        Ok(())
+    }
+
+    // ---- the write-side API -------------------------------------------
+
+    /// `cacheMsg(data, mode)`: what `onSyncConversation` (`history`) or
+    /// `onMsgReceive` (`realtime`) delivered.
+    pub fn cache_messages(&mut self, payload: &Value, mode: Mode) -> Result<Report> {
+        let batch = payload::parse_messages(payload, mode, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// `cacheSent(data, msg)`: a send's `onSuccess` arguments.
+    pub fn cache_sent(&mut self, data: &Value, msg: &Value) -> Result<Report> {
+        let batch = payload::parse_sent(data, msg, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// `applyEvent(eventOrEvents)`: `onEventNotification` / `onSyncEvent`.
+    pub fn apply_events(&mut self, events: &Value) -> Result<Report> {
+        let ev = payload::parse_events(events, self.account())?;
+        let batch = Batch { messages: Vec::new(), rejected: ev.rejected, ignored: ev.ignored };
+        self.apply(&batch, &ev.retractions)
+    }
+
+    fn apply(&mut self, batch: &Batch, retractions: &[Retraction]) -> Result<Report> {
+        self.ready()?;
+        let mut extra = 0u64;
+        let mut attempt = 0;
+        loop {
+            let mut rep = Report::default();
+            rep.reject(&batch.rejected);
+            rep.ignored = batch.ignored as u32;
+            let result = self.try_apply(batch, retractions, &mut rep, extra);
+            match result {
+                Ok(()) => return Ok(rep),
+                Err(fail) => {
+                    self.reload()?;
+                    match fail {
+                        Fail::Quota(m) => {
+                            attempt += 1;
+                            if attempt >= QUOTA_ATTEMPTS {
+                                return Err(Error::StorageFull(format!(
+                                    "storage quota reached and eviction did not free enough after {attempt} attempts: {m}"
+                                )));
+                            }
+                            // Someone else holds the space: give more of ours back.
+                            extra = extra * 2 + 4 * self.cfg.chunk_bytes as u64;
+                        }
+                        Fail::Other(e) => return Err(e),
+                    }
+                }
+            }
+        }
+    }
+
+    fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
+        let mut call = Call::default();
+        for m in &batch.messages {
+            self.insert(&mut call, &m.conv, &m.record, rep)?;
+        }
+        for r in retractions {
+            self.retract(&mut call, r, rep)?;
+        }
+        self.commit(&mut call, rep, extra)
+    }
+
+    /// `markRead(id)`: unread to 0, read mark to the newest message.
+    pub fn mark_read(&mut self, id: &ConvId) -> Result<bool> {
+        self.ready()?;
+        let Some(conv) = self.index.convs.get_mut(id) else { return Ok(false) };
+        let at = conv.activity().max(conv.read_at);
+        if conv.unread == 0 && conv.read_at == at {
+            return Ok(false);
+        }
+        conv.unread = 0;
+        conv.read_at = at;
+        self.simple_commit(Call { changed: true, ..Default::default() })?;
+        Ok(true)
+    }
+
+    /// `remove(id)`: forget one conversation and its messages.
+    pub fn remove(&mut self, id: &ConvId) -> Result<bool> {
+        self.ready()?;
+        let Some(conv) = self.index.convs.remove(id) else { return Ok(false) };
+        let mut call = Call { changed: true, ..Default::default() };
+        for s in conv.slots {
+            if let Slot::Stored(m) = s {
+                call.post.push((m.key, m.bytes));
+                self.loaded.remove(&m.key);
+            }
+        }
+        self.simple_commit(call)?;
+        Ok(true)
+    }
+
+    fn simple_commit(&mut self, mut call: Call) -> Result<()> {
+        let mut scratch = Report::default();
+        match self.commit(&mut call, &mut scratch, 0) {
+            Ok(()) => Ok(()),
+            Err(f) => {
+                self.reload()?;
+                Err(match f {
+                    Fail::Quota(m) => Error::StorageFull(m),
+                    Fail::Other(e) => e,
+                })
+            }
+        }
+    }
+
+    /// `clear()`: remove every key of this account (index first, so a crash
+    /// part-way leaves only orphans that the next open sweeps).
+    pub fn clear(&mut self) -> Result<()> {
+        let ikey = self.ns.index_key();
+        let keys = self.storage.keys(self.ns.prefix())?;
+        self.poisoned = true;
+        self.storage.remove(&ikey)?;
+        for k in keys.iter().filter(|k| **k != ikey) {
+            self.storage.remove(k)?;
+        }
+        self.index = Index::default();
+        self.loaded.clear();
+        self.strays.clear();
+        self.index_bytes = 0;
+        self.total_bytes = 0;
+        self.poisoned = false;
+        Ok(())
+    }
+
+    // ---- inserting and retracting ------------------------------------
+
+    fn insert(&mut self, call: &mut Call, conv_id: &ConvId, incoming: &Record, rep: &mut Report) -> std::result::Result<(), Fail> {
+        let mut rec = incoming.clone();
+        if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
+            self.index.pending.remove(i);
+            rec.retract();
+            call.changed = true;
+        }
+        let pos = rec.pos();
+        let conv = self.index.convs.entry(conv_id.clone()).or_default();
+        if conv.floor.is_some_and(|f| pos <= f) {
+            rep.evicted += 1;
+            if conv.slots.is_empty() && conv.last.is_none() {
+                self.index.convs.remove(conv_id);
+            }
+            return Ok(());
+        }
+        loop {
+            let conv = self.index.convs.get_mut(conv_id).expect("present");
+            if conv.slots.is_empty() {
+                conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], origins: vec![], planned: None }));
+                self.added(call, conv_id, &rec, rep);
+                return Ok(());
+            }
+            let newest = conv.slots.len() - 1;
+            let si = locate(&conv.slots, pos);
+            let candidates: &[usize] = if si == newest { &[newest] } else { &[si, newest] };
+            let mut damaged = None;
+            for &cand in candidates {
+                match self.find(conv_id, cand, rec.id)? {
+                    Found::At(i) => {
+                        rep.duplicates += 1;
+                        if rec.retracted {
+                            self.retract_at(call, conv_id, cand, i, rep)?;
+                        }
+                        return Ok(());
+                    }
+                    Found::Damaged => {
+                        damaged = Some(cand);
+                        break;
+                    }
+                    Found::No => {}
+                }
+            }
+            if let Some(d) = damaged {
+                self.drop_slot(call, conv_id, d);
+                continue;
+            }
+            // Append past a full newest chunk: start a new chunk rather than
+            // rewriting the full one.
+            let conv = self.index.convs.get_mut(conv_id).expect("present");
+            if si == newest {
+                if let Slot::Stored(m) = &conv.slots[si] {
+                    if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > self.cfg.chunk_bytes as usize {
+                        conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], origins: vec![], planned: None }));
+                        self.added(call, conv_id, &rec, rep);
+                        return Ok(());
+                    }
+                }
+            }
+            if !self.make_dirty(conv_id, si)? {
+                self.drop_slot(call, conv_id, si);
+                continue;
+            }
+            let conv = self.index.convs.get_mut(conv_id).expect("present");
+            let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
+            let at = d.records.partition_point(|r| r.pos() < pos);
+            d.records.insert(at, rec.clone());
+            self.added(call, conv_id, &rec, rep);
+            return Ok(());
+        }
+    }
+
+    fn added(&mut self, call: &mut Call, conv_id: &ConvId, rec: &Record, rep: &mut Report) {
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        rep.added += 1;
+        rep.touch(conv_id.as_str());
+        call.changed = true;
+        if !rec.out && !rec.retracted && rec.time > conv.read_at {
+            conv.unread += 1;
+        }
+        if conv.last.as_ref().is_none_or(|l| rec.pos() > l.pos()) {
+            conv.last = Some(rec.clone());
+        }
+    }
+
+    fn retract(&mut self, call: &mut Call, r: &Retraction, rep: &mut Report) -> std::result::Result<(), Fail> {
+        for &id in &r.ids {
+            let mut done = false;
+            if let Some(conv_id) = r.conv.as_ref().filter(|c| self.index.convs.contains_key(*c)) {
+                let mut si = self.index.convs[conv_id].slots.len();
+                while si > 0 {
+                    si -= 1;
+                    match self.find(conv_id, si, id)? {
+                        Found::At(i) => {
+                            self.retract_at(call, conv_id, si, i, rep)?;
+                            done = true;
+                            break;
+                        }
+                        Found::Damaged => self.drop_slot(call, conv_id, si),
+                        Found::No => {}
+                    }
+                }
+            }
+            if !done && !self.index.pending.contains(&id) {
+                self.index.pending.push_back(id);
+                while self.index.pending.len() > MAX_PENDING_RETRACTIONS {
+                    self.index.pending.pop_front();
+                }
+                call.changed = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tombstones record `i` of slot `si`, unless it already is one.
+    fn retract_at(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, i: usize, rep: &mut Report) -> std::result::Result<(), Fail> {
+        if self.records(conv_id, si).is_some_and(|r| r[i].retracted) {
+            return Ok(());
+        }
+        if !self.make_dirty(conv_id, si)? {
+            self.drop_slot(call, conv_id, si);
+            return Ok(());
+        }
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
+        let rec = &mut d.records[i];
+        rec.retract();
+        if !rec.out && rec.time > conv.read_at && conv.unread > 0 {
+            conv.unread -= 1;
+        }
+        if conv.last.as_ref().is_some_and(|l| l.id == rec.id) {
+            conv.last = Some(rec.clone());
+        }
+        rep.retracted += 1;
+        rep.touch(conv_id.as_str());
+        call.changed = true;
+        Ok(())
+    }
+
+    // ---- chunk access --------------------------------------------------
+
+    /// Reads a stored chunk into the loaded set. `Ok(false)`: missing or
+    /// damaged.
+    fn ensure_loaded(&mut self, conv_id: &ConvId, key: u64) -> Result<bool> {
+        self.tick += 1;
+        if let Some(entry) = self.loaded.get_mut(&key) {
+            entry.1 = self.tick;
+            return Ok(true);
+        }
+        let Some(value) = self.storage.get(&self.ns.chunk_key(key))? else { return Ok(false) };
+        let Ok(records) = parse_chunk(conv_id, &value) else { return Ok(false) };
+        if self.loaded.len() >= LOADED_CHUNKS {
+            if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.1) {
+                self.loaded.remove(&old);
+            }
+        }
+        self.loaded.insert(key, (records, self.tick));
+        Ok(true)
+    }
+
+    fn records(&self, conv_id: &ConvId, si: usize) -> Option<&[Record]> {
+        match &self.index.convs.get(conv_id)?.slots.get(si)? {
+            Slot::Stored(m) => self.loaded.get(&m.key).map(|e| e.0.as_slice()),
+            Slot::Dirty(d) => Some(&d.records),
+        }
+    }
+
+    fn find(&mut self, conv_id: &ConvId, si: usize, id: u64) -> Result<Found> {
+        if let Slot::Stored(m) = &self.index.convs[conv_id].slots[si] {
+            let (key, count) = (m.key, m.count);
+            if !self.ensure_loaded(conv_id, key)? {
+                return Ok(Found::Damaged);
+            }
+            if self.loaded[&key].0.len() != count as usize {
+                // The value does not match its index entry: not ours to trust.
+                self.loaded.remove(&key);
+                return Ok(Found::Damaged);
+            }
+        }
+        let records = self.records(conv_id, si).expect("loaded");
+        Ok(records.iter().position(|r| r.id == id).map_or(Found::No, Found::At))
+    }
+
+    /// Turns slot `si` into a `Dirty` one owning its records.
+    fn make_dirty(&mut self, conv_id: &ConvId, si: usize) -> Result<bool> {
+        let (key, bytes) = match &self.index.convs[conv_id].slots[si] {
+            Slot::Dirty(_) => return Ok(true),
+            Slot::Stored(m) => (m.key, m.bytes),
+        };
+        if !self.ensure_loaded(conv_id, key)? {
+            return Ok(false);
+        }
+        let records = self.loaded.remove(&key).expect("loaded").0;
+        self.index.convs.get_mut(conv_id).expect("present").slots[si] =
+            Slot::Dirty(Dirty { records, origins: vec![(key, bytes)], planned: None });
+        Ok(true)
+    }
+
+    /// Forgets a missing or damaged chunk; its key is removed in the commit.
+    fn drop_slot(&mut self, call: &mut Call, conv_id: &ConvId, si: usize) {
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        let slot = conv.slots.remove(si);
+        self.dropped += slot.count() as u64;
+        if si == 0 {
+            if let Some(l) = slot.last() {
+                conv.raise_floor(l);
+            }
+        }
+        match slot {
+            Slot::Stored(m) => call.early.push((m.key, m.bytes)),
+            Slot::Dirty(d) => call.early.extend(d.origins),
+        }
+        call.changed = true;
+    }
+
+    fn evict_slot(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, rep: &mut Report) {
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        let slot = conv.slots.remove(si);
+        if let Some(l) = slot.last() {
+            conv.raise_floor(l);
+        }
+        rep.evicted += slot.count();
+        rep.touch(conv_id.as_str());
+        match slot {
+            Slot::Stored(m) => {
+                self.loaded.remove(&m.key);
+                call.early.push((m.key, m.bytes));
+            }
+            Slot::Dirty(d) => call.evicted_origins.extend(d.origins),
+        }
+        call.changed = true;
+    }
+
+    // ---- commit --------------------------------------------------------
+
+    fn commit(&mut self, call: &mut Call, rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
+        let ids: Vec<ConvId> = self.index.convs.keys().cloned().collect();
+        // Per-conversation cap: oldest chunks first, then the front of the
+        // last chunk.
+        let max = self.cfg.max_messages_per_conversation as u64;
+        for id in &ids {
+            while self.index.convs[id].count() > max {
+                if self.index.convs[id].slots.len() > 1 {
+                    self.evict_slot(call, id, 0, rep);
+                    continue;
+                }
+                if !self.make_dirty(id, 0)? {
+                    self.drop_slot(call, id, 0);
+                    continue;
+                }
+                let conv = self.index.convs.get_mut(id).expect("present");
+                let Slot::Dirty(d) = &mut conv.slots[0] else { unreachable!() };
+                let excess = d.records.len() - max as usize;
+                let gone: Vec<Record> = d.records.drain(..excess).collect();
+                if let Some(l) = gone.last() {
+                    conv.raise_floor(l.pos());
+                }
+                rep.evicted += excess as u32;
+                rep.touch(id.as_str());
+                call.changed = true;
+            }
+        }
+        // Split and serialise the changed chunks.
+        let chunk_bytes = self.cfg.chunk_bytes as usize;
+        for id in &ids {
+            let conv = self.index.convs.get_mut(id).expect("present");
+            if !conv.slots.iter().any(|s| matches!(s, Slot::Dirty(d) if d.planned.is_none())) {
+                continue;
+            }
+            let slots = std::mem::take(&mut conv.slots);
+            for slot in slots {
+                match slot {
+                    Slot::Dirty(d) if d.planned.is_none() => {
+                        if d.records.is_empty() {
+                            call.early.extend(d.origins);
+                            continue;
+                        }
+                        for piece in split(id, d.records, chunk_bytes) {
+                            let key = self.index.next_key;
+                            self.index.next_key += 1;
+                            let value = chunk_json(id, &piece);
+                            let k = self.ns.chunk_key(key);
+                            let bytes = (k.len() + value.len()) as u32;
+                            conv.slots.push(Slot::Dirty(Dirty {
+                                records: piece,
+                                origins: d.origins.clone(),
+                                planned: Some((key, value, bytes)),
+                            }));
+                        }
+                    }
+                    other => conv.slots.push(other),
+                }
+            }
+        }
+        let dirty = self.index.convs.values().flat_map(|c| &c.slots).any(|s| matches!(s, Slot::Dirty(_)));
+        if !call.changed && !dirty && call.early.is_empty() && call.post.is_empty() {
+            return Ok(());
+        }
+
+        // Evict until the peak of this commit fits the budget.
+        let usage = self.storage.usage();
+        self.budget = effective_budget(self.cfg.budget_bytes, usage, self.total_bytes);
+        let budget = self.budget.saturating_sub(extra);
+        let ikey = self.ns.index_key();
+        let order = eviction_order(&self.index);
+        let mut index_json = self.index.to_json();
+        loop {
+            let need = self.peak_bytes(call, (ikey.len() + index_json.len()) as u64);
+            if need <= budget {
+                break;
+            }
+            let Some(victim) = choose_victim(&self.index, &order) else {
+                return Err(Fail::Other(Error::StorageFull(format!(
+                    "budget of {budget} bytes cannot hold even the index ({} bytes)",
+                    ikey.len() + index_json.len()
+                ))));
+            };
+            let victim = victim.clone();
+            self.evict_slot(call, &victim, 0, rep);
+            index_json = self.index.to_json();
+        }
+        // The index itself must fit one key: forget idle conversations.
+        while (ikey.len() + index_json.len()) as u64 > self.cfg.key_limit_bytes {
+            let Some(victim) = order.iter().find(|id| self.index.convs.contains_key(*id)).cloned() else { break };
+            while !self.index.convs[&victim].slots.is_empty() {
+                self.evict_slot(call, &victim, 0, rep);
+            }
+            self.index.convs.remove(&victim);
+            index_json = self.index.to_json();
+        }
+        self.write(call, &ikey, index_json)
+    }
+
+    /// Bytes in storage at the worst moment of the commit being planned.
+    fn peak_bytes(&self, call: &Call, index_len: u64) -> u64 {
+        let chunks: u64 = self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum();
+        let superseded: u64 = self.superseded().iter().map(|o| o.1 as u64).sum();
+        let post: u64 = call.post.iter().map(|o| o.1 as u64).sum();
+        let strays: u64 = self.strays.iter().map(|s| s.1).sum();
+        chunks + superseded + post + strays + index_len.max(self.index_bytes)
+    }
+
+    /// Committed chunks replaced by surviving dirty ones: removed after the
+    /// commit.
+    fn superseded(&self) -> Vec<(u64, u32)> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for s in self.index.convs.values().flat_map(|c| &c.slots) {
+            if let Slot::Dirty(d) = s {
+                for o in &d.origins {
+                    if seen.insert(o.0) {
+                        out.push(*o);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn write(&mut self, call: &mut Call, ikey: &str, index_json: String) -> std::result::Result<(), Fail> {
+        let superseded = self.superseded();
+        let keep: HashSet<u64> = superseded.iter().map(|o| o.0).collect();
+        let mut early: Vec<(u64, u32)> = call.early.clone();
+        early.extend(call.evicted_origins.iter().filter(|o| !keep.contains(&o.0)));
+        let mut seen = HashSet::new();
+        early.retain(|o| seen.insert(o.0));
+
+        // Retry earlier failed removals; they are ours and unreferenced.
+        let strays = std::mem::take(&mut self.strays);
+        for (k, b) in strays {
+            if self.storage.remove(&k).is_err() {
+                self.strays.push((k, b));
+            }
+        }
+        // 1. Free what eviction dropped.
+        for (k, _) in &early {
+            self.storage.remove(&self.ns.chunk_key(*k))?;
+        }
+        // 2. New chunks.
+        for s in self.index.convs.values().flat_map(|c| &c.slots) {
+            if let Slot::Dirty(Dirty { planned: Some((key, value, _)), .. }) = s {
+                self.storage.set(&self.ns.chunk_key(*key), value)?;
+            }
+        }
+        // 3. The commit point.
+        self.storage.set(ikey, &index_json)?;
+        self.index_bytes = (ikey.len() + index_json.len()) as u64;
+        // 4. What the new chunks replace, and removed conversations.
+        for (k, b) in superseded.iter().chain(call.post.iter()) {
+            let key = self.ns.chunk_key(*k);
+            self.loaded.remove(k);
+            if self.storage.remove(&key).is_err() {
+                self.strays.push((key, *b as u64));
+            }
+        }
+        // Memory follows storage: dirty slots become stored, and stay parsed.
+        let mut fresh = Vec::new();
+        for conv in self.index.convs.values_mut() {
+            for slot in conv.slots.iter_mut() {
+                if let Slot::Dirty(d) = slot {
+                    let (key, _, bytes) = d.planned.take().expect("planned before write");
+                    let records = std::mem::take(&mut d.records);
+                    let meta = ChunkMeta {
+                        key,
+                        first: records[0].pos(),
+                        last: records[records.len() - 1].pos(),
+                        count: records.len() as u32,
+                        bytes,
+                    };
+                    *slot = Slot::Stored(meta);
+                    fresh.push((key, records));
+                }
+            }
+        }
+        for (key, records) in fresh {
+            self.tick += 1;
+            if self.loaded.len() >= LOADED_CHUNKS {
+                if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.1) {
+                    self.loaded.remove(&old);
+                }
+            }
+            self.loaded.insert(key, (records, self.tick));
+        }
+        self.total_bytes = self.index_bytes
+            + self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum::<u64>()
+            + self.strays.iter().map(|s| s.1).sum::<u64>();
+        Ok(())
+    }
+
+    // ---- the read-side API --------------------------------------------
+
+    /// `conversations()`: most recently active first.
+    pub fn conversations(&self) -> Vec<ConversationView<'_>> {
+        let mut list: Vec<(&ConvId, &Conv)> = self.index.convs.iter().collect();
+        list.sort_by(|a, b| {
+            let ka = (a.1.activity(), a.1.last.as_ref().map(|r| r.id));
+            let kb = (b.1.activity(), b.1.last.as_ref().map(|r| r.id));
+            kb.cmp(&ka).then_with(|| a.0.cmp(b.0))
+        });
+        list.into_iter()
+            .map(|(id, c)| ConversationView {
+                id: id.as_str(),
+                kind: id.kind().as_str(),
+                target: id.target(),
+                appkey: id.appkey(),
+                last: c.last.as_ref().map(Record::view),
+                unread: c.unread,
+                count: c.count(),
+            })
+            .collect()
+    }
+
+    /// `messages(id, {limit, before})`: up to `limit` records older than
+    /// `before` (newest page when `None`), oldest first, and the cursor of
+    /// the next older page.
+    pub fn messages(&mut self, id: &ConvId, limit: usize, before: Option<Pos>) -> Result<(Vec<Record>, Option<Pos>)> {
+        self.ready()?;
+        if limit == 0 || limit > 1000 {
+            return Err(Error::BadArgument(format!("limit must be between 1 and 1000, got {limit}")));
+        }
+        let mut out: Vec<Record> = Vec::with_capacity(limit + 1);
+        let Some(conv) = self.index.convs.get(id) else { return Ok((out, None)) };
+        let mut si = conv.slots.len();
+        while si > 0 && out.len() <= limit {
+            si -= 1;
+            let (key, first) = match &self.index.convs[id].slots[si] {
+                Slot::Stored(m) => (m.key, m.first),
+                Slot::Dirty(_) => unreachable!("no dirty slots between calls"),
+            };
+            if before.is_some_and(|b| first >= b) {
+                continue;
+            }
+            if !self.ensure_loaded(id, key)? {
+                // Damaged chunk: forget it now; the next commit persists that.
+                let conv = self.index.convs.get_mut(id).expect("present");
+                let slot = conv.slots.remove(si);
+                self.dropped += slot.count() as u64;
+                if let Slot::Stored(m) = slot {
+                    self.strays.push((self.ns.chunk_key(m.key), m.bytes as u64));
+                }
+                continue;
+            }
+            let records = &self.loaded[&key].0;
+            for r in records.iter().rev() {
+                if before.is_none_or(|b| r.pos() < b) {
+                    out.push(r.clone());
+                    if out.len() > limit {
+                        break;
+                    }
+                }
+            }
+        }
+        let more = out.len() > limit;
+        out.truncate(limit);
+        out.reverse();
+        let cursor = if more { out.first().map(Record::pos) } else { None };
+        Ok((out, cursor))
+    }
+
+    /// `messages` as the JS view.
+    pub fn page_view<'a>(records: &'a [Record], before: Option<Pos>) -> PageView<'a> {
+        PageView { messages: records.iter().map(Record::view).collect(), before: before.map(Pos::cursor) }
+    }
+
+    /// `stats()`.
+    pub fn stats(&mut self) -> Stats {
+        let usage = self.storage.usage();
+        self.budget = effective_budget(self.cfg.budget_bytes, usage, self.total_bytes);
+        let chunks: u64 = self.index.convs.values().map(|c| c.slots.len() as u64).sum();
+        Stats {
+            bytes: self.total_bytes,
+            budget_bytes: self.budget,
+            keys: chunks + (self.index_bytes > 0) as u64 + self.strays.len() as u64,
+            conversations: self.index.convs.len() as u64,
+            messages: self.index.convs.values().map(Conv::count).sum(),
+            pending_retractions: self.index.pending.len() as u64,
+            dropped: self.dropped,
+        }
+    }
+}
+
+/// The slot a position belongs to: the last one starting at or before it.
+fn locate(slots: &[Slot], pos: Pos) -> usize {
+    let n = slots.partition_point(|s| s.first().is_some_and(|f| f <= pos));
+    n.saturating_sub(1)
+}
+
+/// Splits sorted records into chunks of at most `limit` bytes (one record
+/// per chunk at least).
+fn split(conv: &ConvId, records: Vec<Record>, limit: usize) -> Vec<Vec<Record>> {
+    let overhead = chunk_overhead(conv, 1);
+    let sizes: Vec<usize> = records.iter().map(|r| r.stored_len() + 1).collect();
+    if overhead + sizes.iter().sum::<usize>() <= limit {
+        return vec![records];
+    }
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    let mut cur_bytes = overhead;
+    for (r, s) in records.into_iter().zip(sizes) {
+        if !cur.is_empty() && cur_bytes + s > limit {
+            out.push(std::mem::take(&mut cur));
+            cur_bytes = overhead;
+        }
+        cur_bytes += s;
+        cur.push(r);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}

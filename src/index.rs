@@ -1,0 +1,379 @@
+//! The index and the chunk format: the storage layout.
+//!
+//! **Layout.** One index key holds, per conversation, its summary (last
+//! record, unread count, read mark, eviction floor) and the list of its chunks
+//! (key number, first and last `(time, id)`, record count, stored bytes); it
+//! also holds the schema version, the next chunk number and the bounded list
+//! of retractions whose message has not arrived yet. Each conversation's
+//! records, ordered by `(time, id)`, are split over chunks of at most
+//! `chunk_bytes` (16 KiB by default; a single record larger than that gets a
+//! chunk of its own). A chunk value is `{"c": "<conversation id>", "r":
+//! [record, ...]}`, so a chunk can be checked against the index and the index
+//! can be rebuilt from chunks if it is ever lost.
+//!
+//! **Copy on write.** A chunk is never overwritten: a changed chunk is written
+//! under a fresh number, then the index (the commit point) is written, then
+//! the old key is removed. A crash anywhere leaves either the old or the new
+//! index, both of which point only at complete chunks; unreferenced keys are
+//! swept on the next open.
+//!
+//! In memory a conversation's chunks are [`Slot`]s: `Stored` (metadata only,
+//! records loaded on demand) or `Dirty` (records changed by the current call,
+//! not yet written).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::conversation::ConvId;
+use crate::record::{Pos, Record};
+
+/// The layout version written in the index. An index with any other version
+/// is never interpreted: the cache resets (see `Cache::open`).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Metadata of a written chunk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkMeta {
+    pub key: u64,
+    pub first: Pos,
+    pub last: Pos,
+    pub count: u32,
+    /// UTF-8 bytes of key + value.
+    pub bytes: u32,
+}
+
+/// A chunk changed by the current call.
+#[derive(Debug, Clone)]
+pub struct Dirty {
+    pub records: Vec<Record>,
+    /// Committed chunks (key, bytes) whose records this one replaces.
+    pub origins: Vec<(u64, u32)>,
+    /// Set when the call serialises it: (key, value, bytes).
+    pub planned: Option<(u64, String, u32)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Slot {
+    Stored(ChunkMeta),
+    Dirty(Dirty),
+}
+
+impl Slot {
+    pub fn count(&self) -> u32 {
+        match self {
+            Slot::Stored(m) => m.count,
+            Slot::Dirty(d) => d.records.len() as u32,
+        }
+    }
+
+    pub fn first(&self) -> Option<Pos> {
+        match self {
+            Slot::Stored(m) => Some(m.first),
+            Slot::Dirty(d) => d.records.first().map(Record::pos),
+        }
+    }
+
+    pub fn last(&self) -> Option<Pos> {
+        match self {
+            Slot::Stored(m) => Some(m.last),
+            Slot::Dirty(d) => d.records.last().map(Record::pos),
+        }
+    }
+
+    /// Bytes this slot occupies (or will, once written).
+    pub fn bytes(&self) -> u64 {
+        match self {
+            Slot::Stored(m) => m.bytes as u64,
+            Slot::Dirty(d) => d.planned.as_ref().map(|p| p.2 as u64).unwrap_or(0),
+        }
+    }
+}
+
+/// One conversation.
+#[derive(Debug, Clone)]
+pub struct Conv {
+    pub last: Option<Record>,
+    pub unread: u32,
+    /// Time of the newest message when it was last marked read.
+    pub read_at: u64,
+    /// Everything at or before this position was evicted; re-deliveries of
+    /// such messages (roaming) are not stored again.
+    pub floor: Option<Pos>,
+    pub slots: Vec<Slot>,
+}
+
+impl Conv {
+    pub fn new() -> Conv {
+        Conv { last: None, unread: 0, read_at: 0, floor: None, slots: Vec::new() }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.slots.iter().map(|s| s.count() as u64).sum()
+    }
+
+    /// Time of the newest message: the conversation's last activity.
+    pub fn activity(&self) -> u64 {
+        self.last.as_ref().map(|r| r.time).unwrap_or(0)
+    }
+
+    pub fn raise_floor(&mut self, to: Pos) {
+        if self.floor.is_none_or(|f| f < to) {
+            self.floor = Some(to);
+        }
+    }
+}
+
+impl Default for Conv {
+    fn default() -> Self {
+        Conv::new()
+    }
+}
+
+/// The whole index.
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    pub next_key: u64,
+    pub convs: BTreeMap<ConvId, Conv>,
+    /// Retracted ids whose message has not been seen, oldest first.
+    pub pending: VecDeque<u64>,
+}
+
+// ---- file format -------------------------------------------------------
+
+#[derive(Serialize)]
+struct IndexOut<'a> {
+    v: u32,
+    n: u64,
+    p: &'a VecDeque<u64>,
+    c: Vec<ConvOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ConvOut<'a> {
+    i: &'a str,
+    l: Option<&'a Record>,
+    u: u32,
+    r: u64,
+    f: Option<(u64, u64)>,
+    k: Vec<(u64, u64, u64, u64, u64, u32, u32)>,
+}
+
+#[derive(Deserialize)]
+struct IndexIn {
+    #[serde(default)]
+    n: u64,
+    #[serde(default)]
+    p: VecDeque<u64>,
+    #[serde(default)]
+    c: Vec<ConvIn>,
+}
+
+#[derive(Deserialize)]
+struct ConvIn {
+    i: String,
+    l: Option<Record>,
+    u: u32,
+    r: u64,
+    f: Option<(u64, u64)>,
+    k: Vec<(u64, u64, u64, u64, u64, u32, u32)>,
+}
+
+/// Why an index value was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexProblem {
+    /// Not our format at all, or internally inconsistent.
+    Corrupt(String),
+    /// A well-formed index of another layout version.
+    Version(u32),
+}
+
+impl Index {
+    /// Serialises the index. Every slot must be `Stored` or planned.
+    pub fn to_json(&self) -> String {
+        let c = self
+            .convs
+            .iter()
+            .map(|(id, conv)| ConvOut {
+                i: id.as_str(),
+                l: conv.last.as_ref(),
+                u: conv.unread,
+                r: conv.read_at,
+                f: conv.floor.map(|p| (p.time, p.id)),
+                k: conv
+                    .slots
+                    .iter()
+                    .filter_map(|s| match s {
+                        Slot::Stored(m) => {
+                            Some((m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes))
+                        }
+                        Slot::Dirty(d) => {
+                            let (key, _, bytes) = d.planned.as_ref()?;
+                            let (f, l) = (d.records.first()?.pos(), d.records.last()?.pos());
+                            Some((*key, f.time, f.id, l.time, l.id, d.records.len() as u32, *bytes))
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        serde_json::to_string(&IndexOut { v: SCHEMA_VERSION, n: self.next_key, p: &self.pending, c })
+            .expect("index always serializes")
+    }
+
+    /// Parses and checks an index value.
+    pub fn from_json(s: &str) -> Result<Index, IndexProblem> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            v: u32,
+        }
+        let version = serde_json::from_str::<VersionOnly>(s)
+            .map_err(|e| IndexProblem::Corrupt(format!("index is not a jim-cache index: {e}")))?
+            .v;
+        if version != SCHEMA_VERSION {
+            return Err(IndexProblem::Version(version));
+        }
+        let raw: IndexIn =
+            serde_json::from_str(s).map_err(|e| IndexProblem::Corrupt(format!("index unreadable: {e}")))?;
+        let corrupt = |m: String| IndexProblem::Corrupt(m);
+        let mut convs = BTreeMap::new();
+        let mut seen_keys = std::collections::HashSet::new();
+        let mut max_key = 0;
+        for c in raw.c {
+            let id = ConvId::parse(&c.i).ok_or_else(|| corrupt(format!("bad conversation id {:?}", c.i)))?;
+            let mut slots = Vec::with_capacity(c.k.len());
+            let mut prev: Option<Pos> = None;
+            for (key, t0, i0, t1, i1, count, bytes) in c.k {
+                let (first, last) = (Pos { time: t0, id: i0 }, Pos { time: t1, id: i1 });
+                if count == 0 || first > last || prev.is_some_and(|p| p >= first) || !seen_keys.insert(key) {
+                    return Err(corrupt(format!("inconsistent chunk list in {}", c.i)));
+                }
+                max_key = max_key.max(key);
+                prev = Some(last);
+                slots.push(Slot::Stored(ChunkMeta { key, first, last, count, bytes }));
+            }
+            let conv = Conv {
+                last: c.l,
+                unread: c.u,
+                read_at: c.r,
+                floor: c.f.map(|(time, id)| Pos { time, id }),
+                slots,
+            };
+            if convs.insert(id, conv).is_some() {
+                return Err(corrupt(format!("conversation {} listed twice", c.i)));
+            }
+        }
+        if !seen_keys.is_empty() && raw.n <= max_key {
+            return Err(corrupt("next chunk number is not above every used one".into()));
+        }
+        Ok(Index { next_key: raw.n, convs, pending: raw.p })
+    }
+}
+
+// ---- chunk values ------------------------------------------------------
+
+/// Serialises a chunk of `conv`.
+pub fn chunk_json(conv: &ConvId, records: &[Record]) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        c: &'a str,
+        r: &'a [Record],
+    }
+    serde_json::to_string(&Out { c: conv.as_str(), r: records }).expect("chunk always serializes")
+}
+
+/// Bytes of a chunk value beyond its records (header, brackets, commas).
+pub fn chunk_overhead(conv: &ConvId, n_records: usize) -> usize {
+    // {"c":"<id>","r":[...]} ; ids never need escaping beyond what as_str has,
+    // but count through serde to stay exact.
+    let id_json = serde_json::to_string(conv.as_str()).expect("string").len();
+    r#"{"c":,"r":[]}"#.len() + id_json + n_records.saturating_sub(1)
+}
+
+/// Parses a chunk value and checks it belongs to `conv` and is sorted.
+pub fn parse_chunk(conv: &ConvId, s: &str) -> Result<Vec<Record>, String> {
+    #[derive(Deserialize)]
+    struct In<'a> {
+        #[serde(borrow)]
+        c: std::borrow::Cow<'a, str>,
+        r: Vec<Record>,
+    }
+    let chunk: In = serde_json::from_str(s).map_err(|e| format!("chunk unreadable: {e}"))?;
+    if chunk.c != conv.as_str() {
+        return Err(format!("chunk belongs to {}, not {}", chunk.c, conv));
+    }
+    if chunk.r.is_empty() || chunk.r.windows(2).any(|w| w[0].pos() >= w[1].pos()) {
+        return Err("chunk records empty or out of order".into());
+    }
+    Ok(chunk.r)
+}
+
+/// Parses a chunk value of unknown conversation (index recovery).
+pub fn parse_any_chunk(s: &str) -> Option<(ConvId, Vec<Record>)> {
+    #[derive(Deserialize)]
+    struct In {
+        c: String,
+        r: Vec<Record>,
+    }
+    let chunk: In = serde_json::from_str(s).ok()?;
+    let id = ConvId::parse(&chunk.c)?;
+    Some((id, chunk.r))
+}
+
+/// A raw JSON value that is cheap to clone into a record body.
+pub fn raw_json(s: &str) -> Box<RawValue> {
+    RawValue::from_string(s.to_string()).expect("valid JSON")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Kind;
+
+    fn rec(id: u64, time: u64) -> Record {
+        Record { id, time, kind: Kind::Text, from: "u".into(), out: false, retracted: false, body: raw_json(r#"{"text":"x"}"#) }
+    }
+
+    #[test]
+    fn index_round_trips() {
+        let mut idx = Index { next_key: 9, ..Default::default() };
+        let mut conv = Conv::new();
+        conv.last = Some(rec(3, 30));
+        conv.unread = 2;
+        conv.floor = Some(Pos { time: 1, id: 1 });
+        conv.slots.push(Slot::Stored(ChunkMeta {
+            key: 7,
+            first: Pos { time: 10, id: 1 },
+            last: Pos { time: 30, id: 3 },
+            count: 3,
+            bytes: 120,
+        }));
+        idx.convs.insert(ConvId::group(5), conv);
+        idx.pending.push_back(99);
+        let s = idx.to_json();
+        let back = Index::from_json(&s).unwrap();
+        assert_eq!(back.to_json(), s);
+    }
+
+    #[test]
+    fn rejects_other_versions_and_inconsistent_lists() {
+        assert_eq!(Index::from_json(r#"{"v":2}"#).unwrap_err(), IndexProblem::Version(2));
+        assert!(matches!(Index::from_json("garbage"), Err(IndexProblem::Corrupt(_))));
+        assert!(matches!(Index::from_json(r#""bob""#), Err(IndexProblem::Corrupt(_))));
+        let overlapping = r#"{"v":1,"n":5,"p":[],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[1,10,1,20,2,2,50],[2,15,1,30,3,2,50]]}]}"#;
+        assert!(matches!(Index::from_json(overlapping), Err(IndexProblem::Corrupt(_))));
+        let stale_counter = r#"{"v":1,"n":1,"p":[],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[1,10,1,20,2,2,50]]}]}"#;
+        assert!(matches!(Index::from_json(stale_counter), Err(IndexProblem::Corrupt(_))));
+    }
+
+    #[test]
+    fn chunk_checks_owner_and_order() {
+        let c = ConvId::group(1);
+        let s = chunk_json(&c, &[rec(1, 10), rec(2, 10)]);
+        assert_eq!(s.len(), chunk_overhead(&c, 2) + rec(1, 10).stored_len() + rec(2, 10).stored_len());
+        assert_eq!(parse_chunk(&c, &s).unwrap().len(), 2);
+        assert!(parse_chunk(&ConvId::group(2), &s).is_err());
+        let unsorted = chunk_json(&c, &[rec(2, 10), rec(1, 10)]);
+        assert!(parse_chunk(&c, &unsorted).is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! # jim-cache
+//!
+//! A persistent message cache for the Jiguang IM SDK (JMessage) in WeChat
+//! mini-programs. The SDK delivers messages through an offline/roaming sync
+//! and realtime batches and keeps no history; this crate normalises both into
+//! compact records and keeps them in the mini-program's key/value storage,
+//! per conversation, deduplicated, ordered, within WeChat's limits, and safe
+//! against crashes at any write.
+//!
+//! The core is pure Rust and sans-I/O ([`Storage`] is the only way out); the
+//! `bindings` module (wasm32 only) exposes it to JavaScript.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`payload`] | parsing every JMessage payload shape into records |
+//! | [`record`] | the record, its ordering key and storage form |
+//! | [`conversation`] | conversation identity |
+//! | [`namespace`] | storage keys and account isolation |
+//! | [`index`] | the storage layout: index and chunk formats |
+//! | [`budget`] | byte budget and eviction policy |
+//! | [`cache`] | the cache: dedup, ordering, retraction, paging, commits |
+//! | [`storage`] | the storage trait and failure kinds |
+//! | [`memory`] | an in-memory storage with WeChat's limits, for tests |
+//! | [`report`] | what calls return |
+//! | [`error`] | errors with stable codes |
+
+pub mod budget;
+pub mod cache;
+pub mod conversation;
+pub mod error;
+pub mod index;
+pub mod memory;
+pub mod namespace;
+pub mod payload;
+pub mod record;
+pub mod report;
+pub mod storage;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+pub use cache::{Cache, Config};
+pub use conversation::{ConvId, ConvKind};
+pub use error::Error;
+pub use memory::MemoryStorage;
+pub use payload::Mode;
+pub use record::{Kind, Pos, Record};
+pub use report::{OpenReport, Report, Stats};
+pub use storage::{Storage, StorageError, StorageErrorKind, Usage};

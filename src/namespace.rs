@@ -1,0 +1,72 @@
+//! Storage keys.
+//!
+//! Every key the cache writes starts with one namespace,
+//! `<prefix>:<appkey>:<username>:` (each part escaped so that no two accounts
+//! can share a prefix), so two accounts or two appkeys on one storage never
+//! see each other's data and `clear` can remove exactly its own keys. Under it
+//! live the index (`…:i`) and the chunks (`…:c<n>`, `n` a counter that is
+//! never reused). Nothing outside the namespace is ever read, written or
+//! removed. The SDK's own keys (`conversations-…`, `eve-k-…`) cannot collide
+//! with it.
+
+/// The key space of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    prefix: String,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('%', "%25").replace(':', "%3A")
+}
+
+impl Namespace {
+    pub fn new(prefix: &str, appkey: &str, username: &str) -> Namespace {
+        Namespace { prefix: format!("{}:{}:{}:", escape(prefix), escape(appkey), escape(username)) }
+    }
+
+    /// The string every key of this account starts with.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    pub fn index_key(&self) -> String {
+        format!("{}i", self.prefix)
+    }
+
+    pub fn chunk_key(&self, n: u64) -> String {
+        format!("{}c{}", self.prefix, n)
+    }
+
+    /// The chunk number of one of our keys, if it is a well-formed chunk key.
+    pub fn parse_chunk_key(&self, key: &str) -> Option<u64> {
+        let n = key.strip_prefix(&self.prefix)?.strip_prefix('c')?;
+        let v: u64 = n.parse().ok()?;
+        (v.to_string() == n).then_some(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_never_share_a_prefix() {
+        let a = Namespace::new("jimc", "a", "b:c");
+        let b = Namespace::new("jimc", "a:b", "c");
+        assert_ne!(a.prefix(), b.prefix());
+        assert!(!a.prefix().starts_with(b.prefix()) && !b.prefix().starts_with(a.prefix()));
+        let c = Namespace::new("jimc", "ak", "bob");
+        let d = Namespace::new("jimc", "ak", "bob2");
+        assert!(!d.prefix().starts_with(c.prefix()));
+    }
+
+    #[test]
+    fn chunk_keys_round_trip() {
+        let ns = Namespace::new("jimc", "ak", "alice");
+        assert_eq!(ns.chunk_key(42), "jimc:ak:alice:c42");
+        assert_eq!(ns.parse_chunk_key("jimc:ak:alice:c42"), Some(42));
+        assert_eq!(ns.parse_chunk_key("jimc:ak:alice:c042"), None);
+        assert_eq!(ns.parse_chunk_key("jimc:ak:alice:i"), None);
+        assert_eq!(ns.parse_chunk_key("jimc:ak:bob:c1"), None);
+    }
+}

@@ -1,0 +1,93 @@
+//! The storage trait the core runs on, and the failure kinds it understands.
+//!
+//! The core is sans-I/O: everything it persists goes through [`Storage`], a
+//! string key/value store with the shape of `wx.getStorageSync` and friends.
+//! The wasm bindings implement it over `wx`; tests and benchmarks use
+//! [`crate::memory::MemoryStorage`], which enforces WeChat's limits and error
+//! texts. Failures are classified the way WeChat's texts are (see
+//! [`StorageError::classify`]) so the core can react: evict and retry on a
+//! quota error, give up cleanly on anything else.
+
+/// Why a storage call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageErrorKind {
+    /// One key+value is over the per-key limit (`entry size limit reached`,
+    /// `exceed storage item max length`).
+    KeyTooLarge,
+    /// The mini-program's total quota is used up, possibly by other code
+    /// (`quota reached`, `exceed storage max size`).
+    Quota,
+    /// Anything else: an I/O failure of the host store.
+    Io,
+}
+
+/// A failed storage call: its kind and the host's own message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageError {
+    pub kind: StorageErrorKind,
+    pub message: String,
+}
+
+impl StorageError {
+    pub fn new(kind: StorageErrorKind, message: impl Into<String>) -> Self {
+        StorageError { kind, message: message.into() }
+    }
+
+    /// Classifies a WeChat error text. The wording differs by platform and
+    /// base-library version, so this matches the known fragments only.
+    pub fn classify(message: &str) -> Self {
+        let kind = if message.contains("entry size limit reached")
+            || message.contains("exceed storage item max length")
+        {
+            StorageErrorKind::KeyTooLarge
+        } else if message.contains("quota reached") || message.contains("exceed storage max size") {
+            StorageErrorKind::Quota
+        } else {
+            StorageErrorKind::Io
+        };
+        StorageError::new(kind, message)
+    }
+}
+
+/// App-wide storage use as the host reports it (`wx.getStorageInfoSync`):
+/// everything the mini-program stored, ours included. Approximate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    pub used_bytes: u64,
+    pub limit_bytes: u64,
+}
+
+/// A synchronous string key/value store.
+///
+/// `get` returns `Ok(None)` for a missing key (WeChat returns `''`). `keys`
+/// returns the keys that start with `prefix`; the core lists only its own
+/// namespace and never reads, writes or removes a key outside it.
+pub trait Storage {
+    fn get(&mut self, key: &str) -> Result<Option<String>, StorageError>;
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError>;
+    fn remove(&mut self, key: &str) -> Result<(), StorageError>;
+    fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError>;
+    /// App-wide usage, when the host can tell. The core shrinks its budget so
+    /// that the rest of the app keeps room (the 10 MB quota is shared).
+    fn usage(&mut self) -> Option<Usage> {
+        None
+    }
+}
+
+impl<S: Storage + ?Sized> Storage for &mut S {
+    fn get(&mut self, key: &str) -> Result<Option<String>, StorageError> {
+        (**self).get(key)
+    }
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        (**self).set(key, value)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        (**self).remove(key)
+    }
+    fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        (**self).keys(prefix)
+    }
+    fn usage(&mut self) -> Option<Usage> {
+        (**self).usage()
+    }
+}
