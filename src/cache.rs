@@ -21,9 +21,11 @@
 //! ahead of storage. A call that changes nothing writes nothing.
 //!
 //! **Dedup.** A message is identified by its `msg_id` and sorted by
-//! `(ctime_ms, msg_id)`. A re-delivery carries the same server time, so it is
-//! looked for in the chunk its position falls into, and also in the newest
-//! chunk; only those chunks are read. A duplicate can improve the stored copy
+//! `(ctime_ms, msg_id)`. A re-delivery carries the same server time (the
+//! server assigns it), so it is looked for in the chunk its position falls
+//! into, and also in the newest chunk; only those chunks are read. A message
+//! without `ctime_ms` (its time is the sender's clock) is looked for in every
+//! chunk of its conversation. A duplicate can improve the stored copy
 //! (a retraction wins) but never adds a record.
 //!
 //! **Unread.** Incoming, non-retracted messages newer than the conversation's
@@ -451,7 +453,7 @@ impl<S: Storage> Cache<S> {
     fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
         let mut call = Call::default();
         for m in &batch.messages {
-            self.insert(&mut call, &m.conv, &m.record, rep)?;
+            self.insert(&mut call, &m.conv, &m.record, m.server_time, rep)?;
         }
         for r in retractions {
             self.retract(&mut call, r, rep)?;
@@ -523,7 +525,14 @@ impl<S: Storage> Cache<S> {
 
     // ---- inserting and retracting ------------------------------------
 
-    fn insert(&mut self, call: &mut Call, conv_id: &ConvId, incoming: &Record, rep: &mut Report) -> std::result::Result<(), Fail> {
+    fn insert(
+        &mut self,
+        call: &mut Call,
+        conv_id: &ConvId,
+        incoming: &Record,
+        server_time: bool,
+        rep: &mut Report,
+    ) -> std::result::Result<(), Fail> {
         let mut rec = incoming.clone();
         if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
             self.index.pending.remove(i);
@@ -548,9 +557,17 @@ impl<S: Storage> Cache<S> {
             }
             let newest = conv.slots.len() - 1;
             let si = locate(&conv.slots, pos);
-            let candidates: &[usize] = if si == newest { &[newest] } else { &[si, newest] };
+            // Where a copy can be: the chunk of its position and the newest
+            // chunk; everywhere when its time is only the sender's guess.
+            let candidates: Vec<usize> = if !server_time {
+                (0..=newest).rev().collect()
+            } else if si == newest {
+                vec![newest]
+            } else {
+                vec![si, newest]
+            };
             let mut damaged = None;
-            for &cand in candidates {
+            for cand in candidates {
                 match self.find(conv_id, cand, rec.id)? {
                     Found::At(i) => {
                         rep.duplicates += 1;

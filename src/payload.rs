@@ -46,6 +46,10 @@ pub struct Account<'a> {
 pub struct Incoming {
     pub conv: ConvId,
     pub record: Record,
+    /// `false` when the time fell back to the sender's `create_time` (no
+    /// server `ctime_ms`): a later copy may carry a different time, so dedup
+    /// must look for the id in the whole conversation.
+    pub server_time: bool,
 }
 
 /// A message that was not stored, and why.
@@ -211,7 +215,7 @@ fn parse_message(v: &Value, hint: Hint, acct: Account) -> std::result::Result<Op
         .and_then(non_empty_str)
         .or_else(|| m.get("from_username").and_then(non_empty_str))
         .ok_or_else(|| reject("missing content.from_id (sender)".into()))?;
-    let time = parse_time(m, content).map_err(reject)?;
+    let (time, server_time) = parse_time(m, content).map_err(reject)?;
     let msg_type = content
         .get("msg_type")
         .and_then(Value::as_str)
@@ -258,7 +262,7 @@ fn parse_message(v: &Value, hint: Hint, acct: Account) -> std::result::Result<Op
     if len > MAX_RECORD_BYTES {
         return Err(reject(format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})")));
     }
-    Ok(Some(Incoming { conv, record }))
+    Ok(Some(Incoming { conv, record, server_time }))
 }
 
 /// `msg_id`: a positive integer below 2^53, as a number or a numeric string.
@@ -272,8 +276,9 @@ fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
 }
 
 /// Server time in ms: `ctime_ms`, else `content.create_time` (sender clock,
-/// seconds or ms). Values that look like seconds are scaled.
-fn parse_time(m: &Map<String, Value>, content: &Map<String, Value>) -> std::result::Result<u64, String> {
+/// seconds or ms). Values that look like seconds are scaled. The flag says
+/// whether the server's time was used.
+fn parse_time(m: &Map<String, Value>, content: &Map<String, Value>) -> std::result::Result<(u64, bool), String> {
     let (raw, field, seconds_below) = match m.get("ctime_ms").filter(|v| !v.is_null()) {
         Some(v) => (v, "ctime_ms", SECONDS_BELOW),
         None => match content.get("create_time").filter(|v| !v.is_null()) {
@@ -286,7 +291,7 @@ fn parse_time(m: &Map<String, Value>, content: &Map<String, Value>) -> std::resu
     if t == 0 || t > MAX_SAFE {
         return Err(format!("{field} out of range: {}", short(raw)));
     }
-    Ok(t)
+    Ok((t, field == "ctime_ms"))
 }
 
 /// A non-negative integer from a JSON number or a string of digits.
