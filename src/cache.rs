@@ -323,7 +323,11 @@ impl<S: Storage> Cache<S> {
                 Slot::Stored(m) => m.bytes as u64,
                 Slot::Dirty(d) => d.origins.iter().map(|o| o.1 as u64).sum(),
             }).sum::<u64>();
-        if rebuild || repaired {
+        // Dropped references are fixed in memory only: the next commit
+        // persists them, so opening never has to write (and cannot fail on a
+        // full storage) unless the index itself must be rebuilt.
+        let _ = repaired;
+        if rebuild {
             let mut call = Call { changed: true, ..Default::default() };
             let mut scratch = Report::default();
             match self.commit(&mut call, &mut scratch, 0) {
@@ -475,12 +479,19 @@ impl<S: Storage> Cache<S> {
         Ok(true)
     }
 
-    /// `remove(id)`: forget one conversation and its messages.
+    /// `remove(id)`: forget one conversation and its messages. The entry
+    /// stays behind, invisible, with its floor at the newest message, so that
+    /// a roaming re-delivery does not bring the deleted history (or a
+    /// retracted message's text) back; a newer message makes it visible again.
     pub fn remove(&mut self, id: &ConvId) -> Result<bool> {
         self.ready()?;
-        let Some(conv) = self.index.convs.remove(id) else { return Ok(false) };
+        let Some(conv) = self.index.convs.get_mut(id) else { return Ok(false) };
+        let Some(last) = conv.last.take() else { return Ok(false) };
+        conv.raise_floor(last.pos());
+        conv.unread = 0;
+        conv.read_at = conv.read_at.max(last.time);
         let mut call = Call { changed: true, ..Default::default() };
-        for s in conv.slots {
+        for s in std::mem::take(&mut conv.slots) {
             if let Slot::Stored(m) = s {
                 call.post.push((m.key, m.bytes));
                 self.loaded.remove(&m.key);
@@ -540,14 +551,12 @@ impl<S: Storage> Cache<S> {
             call.changed = true;
         }
         let pos = rec.pos();
-        let conv = self.index.convs.entry(conv_id.clone()).or_default();
-        if conv.floor.is_some_and(|f| pos <= f) {
+        let floor = self.index.convs.get(conv_id).and_then(|c| c.floor);
+        if floor.is_some_and(|f| pos <= f) {
             rep.evicted += 1;
-            if conv.slots.is_empty() && conv.last.is_none() {
-                self.index.convs.remove(conv_id);
-            }
             return Ok(());
         }
+        self.index.convs.entry(conv_id.clone()).or_default();
         loop {
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             if conv.slots.is_empty() {
@@ -918,14 +927,30 @@ impl<S: Storage> Cache<S> {
         for (k, _) in &early {
             self.storage.remove(&self.ns.chunk_key(*k))?;
         }
-        // 2. New chunks.
+        // 2. New chunks, then 3. the index: the commit point. If either
+        // fails, take back the chunks written so far (best effort; the next
+        // open sweeps whatever remains).
+        let mut written = Vec::new();
+        let mut result = Ok(());
         for s in self.index.convs.values().flat_map(|c| &c.slots) {
             if let Slot::Dirty(Dirty { planned: Some((key, value, _)), .. }) = s {
-                self.storage.set(&self.ns.chunk_key(*key), value)?;
+                let k = self.ns.chunk_key(*key);
+                result = self.storage.set(&k, value);
+                if result.is_err() {
+                    break;
+                }
+                written.push(k);
             }
         }
-        // 3. The commit point.
-        self.storage.set(ikey, &index_json)?;
+        if result.is_ok() {
+            result = self.storage.set(ikey, &index_json);
+        }
+        if let Err(e) = result {
+            for k in written {
+                let _ = self.storage.remove(&k);
+            }
+            return Err(e.into());
+        }
         self.index_bytes = (ikey.len() + index_json.len()) as u64;
         // 4. What the new chunks replace, and removed conversations.
         for (k, b) in superseded.iter().chain(call.post.iter()) {
@@ -973,7 +998,8 @@ impl<S: Storage> Cache<S> {
 
     /// `conversations()`: most recently active first.
     pub fn conversations(&self) -> Vec<ConversationView<'_>> {
-        let mut list: Vec<(&ConvId, &Conv)> = self.index.convs.iter().collect();
+        // Removed conversations stay as invisible entries (no last record).
+        let mut list: Vec<(&ConvId, &Conv)> = self.index.convs.iter().filter(|(_, c)| c.last.is_some()).collect();
         list.sort_by(|a, b| {
             let ka = (a.1.activity(), a.1.last.as_ref().map(|r| r.id));
             let kb = (b.1.activity(), b.1.last.as_ref().map(|r| r.id));
@@ -1053,7 +1079,7 @@ impl<S: Storage> Cache<S> {
             bytes: self.total_bytes,
             budget_bytes: self.budget,
             keys: chunks + (self.index_bytes > 0) as u64 + self.strays.len() as u64,
-            conversations: self.index.convs.len() as u64,
+            conversations: self.index.convs.values().filter(|c| c.last.is_some()).count() as u64,
             messages: self.index.convs.values().map(Conv::count).sum(),
             pending_retractions: self.index.pending.len() as u64,
             dropped: self.dropped,

@@ -416,6 +416,15 @@ fn remove_forgets_one_conversation() {
     assert_eq!(cache.conversations().len(), 1);
     let snap = check(cache.storage(), cache.config());
     assert_eq!(snap.messages.len(), 1);
+    // Roaming brings the deleted history again: it stays deleted.
+    let rep = cache.cache_messages(&batch(vec![single(1, T0, "bob_01", "a")]), Mode::Realtime).unwrap();
+    assert_eq!(rep.added, 0);
+    assert_eq!(cache.conversations().len(), 1);
+    // A new message reopens the conversation with only what is new.
+    cache.cache_messages(&batch(vec![single(3, T0 + 5, "bob_01", "new")]), Mode::Realtime).unwrap();
+    assert_eq!(cache.conversations().len(), 2);
+    assert_eq!(ids(&mut cache, &bob()), vec![3]);
+    assert_eq!(cache.stats().conversations, 2);
 }
 
 #[test]
