@@ -23,6 +23,7 @@
 //! | [`memory`] | an in-memory storage with WeChat's limits, for tests |
 //! | [`report`] | what calls return |
 //! | [`error`] | errors with stable codes |
+//! | `bindings` | (wasm32 only) the wasm-bindgen layer the JS package calls |
 
 pub mod budget;
 pub mod cache;
@@ -37,7 +38,7 @@ pub mod report;
 pub mod storage;
 
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+pub mod bindings;
 
 pub use cache::{Cache, Config};
 pub use conversation::{ConvId, ConvKind};

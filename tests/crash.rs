@@ -3,6 +3,7 @@
 //! that the cache opens, holds every message acknowledged by a completed call
 //! (unless evicted by policy), has no duplicates, no orphans, keeps order and
 //! the budget, and still works.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

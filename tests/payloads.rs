@@ -1,4 +1,5 @@
 //! Every payload shape of the notes and fixtures, normalised.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

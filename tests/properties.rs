@@ -4,6 +4,7 @@
 //! duplicates, sorted order, nothing acknowledged lost except by the eviction
 //! policy, retractions kept, budget and key limits always held (also in the
 //! middle of calls: the storage records the peak).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The cache over WeChat-like storage: dedup, order, retraction, unread,
 //! paging, traffic, budget, failures, schema, isolation.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

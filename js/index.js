@@ -1,0 +1,168 @@
+// jim-cache: a persistent JMessage message cache for WeChat mini-programs.
+//
+// This file is the whole hand-written API; the work happens in Rust (see
+// src/). It loads the wasm module once, through WXWebAssembly inside WeChat
+// (it only takes a package path) or WebAssembly elsewhere (Node tests), and
+// wraps the core in a small class that takes and returns plain objects.
+// The build bundles it with wasm-bindgen's glue into one CommonJS file.
+
+import * as bg from '../build/bg/jim_cache_bg.js';
+import { wxStorage } from './wx-storage.js';
+
+var loading = null;
+
+function fail(code, message) {
+  var e = new Error(code + ': ' + message);
+  e.name = 'JimCacheError';
+  e.code = code;
+  return e;
+}
+
+// Instantiates the module once per process; a failed load can be retried.
+function load(options) {
+  if (loading) return loading;
+  var imports = { './jim_cache_bg.js': bg };
+  var started;
+  try {
+    if (typeof WXWebAssembly !== 'undefined') {
+      if (typeof options.wasmPath !== 'string' || !options.wasmPath) {
+        throw fail('BAD_ARGUMENT', 'wasmPath is required in WeChat: the package path of jim_cache_bg.wasm(.br), e.g. "/miniprogram_npm/jim-cache/jim_cache_bg.wasm.br"');
+      }
+      started = WXWebAssembly.instantiate(options.wasmPath, imports);
+    } else if (typeof WebAssembly !== 'undefined') {
+      if (!options.wasm) throw fail('BAD_ARGUMENT', 'outside WeChat pass the module bytes (or a WebAssembly.Module) as options.wasm');
+      started = WebAssembly.instantiate(options.wasm, imports);
+    } else {
+      throw fail('BAD_ARGUMENT', 'this runtime has neither WXWebAssembly nor WebAssembly');
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  loading = Promise.resolve(started).then(function (result) {
+    var instance = result.instance || result;
+    bg.__wbg_set_wasm(instance.exports);
+    if (typeof instance.exports.__wbindgen_start === 'function') instance.exports.__wbindgen_start();
+    return instance;
+  });
+  loading.catch(function () { loading = null; });
+  return loading;
+}
+
+function toJson(value, what) {
+  var text;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw fail('BAD_PAYLOAD', what + ' cannot be serialised: ' + (e && e.message));
+  }
+  if (text === undefined) throw fail('BAD_PAYLOAD', what + ' is ' + (typeof value) + ', not a payload');
+  return text;
+}
+
+// A call into wasm. Our errors pass through; a trap (a bug) leaves the
+// instance unusable, so the module is dropped and must be opened again.
+function call(cache, fn) {
+  if (!cache._inner) throw fail('CLOSED', 'this cache was closed or broken; call openCache again');
+  try {
+    return fn(cache._inner);
+  } catch (e) {
+    if (e && e.name === 'JimCacheError') throw e;
+    cache._inner = null;
+    loading = null;
+    throw fail('INTERNAL', 'the cache stopped after an internal error: ' + (e && e.message));
+  }
+}
+
+function Cache(inner) {
+  this._inner = inner;
+  // What opening found and repaired: {reset, rebuilt, orphansRemoved, chunksDropped, messagesDropped}.
+  this.openReport = JSON.parse(inner.openReport());
+}
+
+// data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
+Cache.prototype.cacheMsg = function (data, mode) {
+  var text = toJson(data, 'data');
+  return JSON.parse(call(this, function (c) { return c.cacheMsg(text, String(mode)); }));
+};
+
+// The two arguments of a send's onSuccess(data, msg).
+Cache.prototype.cacheSent = function (data, msg) {
+  var d = toJson(data, 'data'), m = toJson(msg, 'msg');
+  return JSON.parse(call(this, function (c) { return c.cacheSent(d, m); }));
+};
+
+// One event (onEventNotification) or an array (onSyncEvent).
+Cache.prototype.applyEvent = function (eventOrEvents) {
+  var text = toJson(eventOrEvents, 'event');
+  return JSON.parse(call(this, function (c) { return c.applyEvent(text); }));
+};
+
+Cache.prototype.conversations = function () {
+  return JSON.parse(call(this, function (c) { return c.conversations(); }));
+};
+
+// Newest page first; pass the returned `before` for the next older page.
+Cache.prototype.messages = function (id, options) {
+  var limit = options && options.limit !== undefined ? options.limit : 20;
+  var before = options && options.before != null ? String(options.before) : undefined;
+  if (typeof limit !== 'number' || limit !== Math.floor(limit) || limit < 1 || limit > 1000) {
+    throw fail('BAD_ARGUMENT', 'limit must be an integer from 1 to 1000, got ' + limit);
+  }
+  return JSON.parse(call(this, function (c) { return c.messages(String(id), limit, before); }));
+};
+
+Cache.prototype.markRead = function (id) {
+  return call(this, function (c) { return c.markRead(String(id)); });
+};
+
+Cache.prototype.remove = function (id) {
+  return call(this, function (c) { return c.remove(String(id)); });
+};
+
+Cache.prototype.clear = function () {
+  call(this, function (c) { c.clear(); });
+};
+
+Cache.prototype.stats = function () {
+  return JSON.parse(call(this, function (c) { return c.stats(); }));
+};
+
+// Frees the wasm-side object (WeChat may lack FinalizationRegistry).
+Cache.prototype.close = function () {
+  if (this._inner) this._inner.free();
+  this._inner = null;
+};
+
+var OPTION_NAMES = ['storage', 'appkey', 'username', 'wasmPath', 'wasm', 'prefix', 'budgetBytes', 'keyLimitBytes', 'maxMessagesPerConversation', 'chunkBytes'];
+
+export function openCache(options) {
+  if (!options || typeof options !== 'object') return Promise.reject(fail('BAD_ARGUMENT', 'openCache needs an options object'));
+  for (var k in options) {
+    if (OPTION_NAMES.indexOf(k) < 0) return Promise.reject(fail('BAD_ARGUMENT', 'unknown option ' + k));
+  }
+  var storage;
+  try {
+    storage = wxStorage(options.storage);
+  } catch (e) {
+    return Promise.reject(fail('BAD_ARGUMENT', e.message));
+  }
+  var config = {
+    appkey: options.appkey,
+    username: options.username,
+    prefix: options.prefix,
+    budgetBytes: options.budgetBytes,
+    keyLimitBytes: options.keyLimitBytes,
+    maxMessagesPerConversation: options.maxMessagesPerConversation,
+    chunkBytes: options.chunkBytes
+  };
+  if (typeof config.appkey !== 'string' || typeof config.username !== 'string') {
+    return Promise.reject(fail('BAD_ARGUMENT', 'appkey and username must be strings'));
+  }
+  var text = JSON.stringify(config);
+  return load(options).then(function () {
+    return new Cache(new bg.JimCache(storage, text));
+  });
+}
+
+// Replaced by the build with the crate version.
+export var version = __JIM_CACHE_VERSION__;

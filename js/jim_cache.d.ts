@@ -1,0 +1,149 @@
+// Type declarations of jim-cache. Every value is plain JSON data: ids and
+// times are JS numbers (msg_id < 2^53), no Map, no BigInt.
+
+/** What a storage call needs: `wx`, or any object with these four methods. */
+export interface StorageLike {
+  getStorageSync(key: string): any;
+  setStorageSync(key: string, value: any): void;
+  removeStorageSync(key: string): void;
+  getStorageInfoSync(): { keys: string[]; currentSize?: number; limitSize?: number };
+}
+
+export interface OpenOptions {
+  /** `wx` in a mini-program; a test double elsewhere. */
+  storage: StorageLike;
+  /** The JMessage appkey of the logged-in user. */
+  appkey: string;
+  /** The logged-in username: decides which messages are your own. */
+  username: string;
+  /** Package path of jim_cache_bg.wasm or .wasm.br, for WXWebAssembly (required in WeChat). */
+  wasmPath?: string;
+  /** Outside WeChat: the module's bytes or a compiled WebAssembly.Module. */
+  wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** Key prefix (default "jimc"); keys are `<prefix>:<appkey>:<username>:…`. */
+  prefix?: string;
+  /** Most bytes the cache may hold, keys + values in UTF-8 (default 8 MiB). */
+  budgetBytes?: number;
+  /** Largest key + value (default 1,048,576, WeChat's per-key limit). */
+  keyLimitBytes?: number;
+  /** Messages kept per conversation; older ones are evicted (default 5000). */
+  maxMessagesPerConversation?: number;
+  /** Target chunk size in bytes (default 16384); advanced. */
+  chunkBytes?: number;
+}
+
+export type RecordType = 'text' | 'image' | 'voice' | 'file' | 'location' | 'video' | 'custom' | 'unknown';
+
+/** One stored message. */
+export interface MessageRecord {
+  /** The server msg_id. */
+  id: number;
+  type: RecordType;
+  /**
+   * What a chat UI needs, by type: text `{text, extras?, at_list?}`; image
+   * `{media_id, width?, height?, format?, fsize?, media_crc32?, hash?}`; voice
+   * `{media_id, duration?, format?, fsize?}`; file `{media_id, fname?, fsize?}`;
+   * location `{latitude, longitude, scale?, label?}`; video `{media_id, fname?,
+   * fsize?, duration?, format?, thumb?}`; custom: the object as sent; unknown
+   * `{msg_type, msg_body}`. Empty (`{}`) once retracted. Resolve `media_id`
+   * with `jim.getResource({media_id})` when displaying: URLs expire.
+   */
+  body: { [key: string]: any };
+  /** Server time (ctime_ms), in ms. */
+  time: number;
+  /** Sender username. */
+  from: string;
+  /** Sent by the logged-in user (from this or another device). */
+  out: boolean;
+  /** Present (true) when the message was retracted. */
+  retracted?: true;
+}
+
+/** `single:<appkey>:<username>` or `group:<gid>`. */
+export type ConversationId = string;
+
+export interface Conversation {
+  id: ConversationId;
+  type: 'single' | 'group';
+  /** The peer's username, or the gid as a string. */
+  target: string;
+  /** The peer's appkey; null for groups. */
+  appkey: string | null;
+  /** The newest message (kept even when eviction removed the messages). */
+  last: MessageRecord | null;
+  unread: number;
+  /** Messages stored. */
+  count: number;
+}
+
+export interface Page {
+  /** Oldest to newest. */
+  messages: MessageRecord[];
+  /** Pass as `before` for the next older page; null at the beginning. */
+  before: string | null;
+}
+
+export interface Report {
+  added: number;
+  duplicates: number;
+  rejected: number;
+  retracted: number;
+  evicted: number;
+  /** Chat-room messages and events other than retractions. */
+  ignored: number;
+  /** Conversations this call changed. */
+  conversations: ConversationId[];
+  /** One entry per rejected message or event. */
+  reasons: { id: number | null; reason: string }[];
+}
+
+export interface Stats {
+  bytes: number;
+  /** The budget in force: budgetBytes, or less when the rest of the app needs the room. */
+  budgetBytes: number;
+  keys: number;
+  conversations: number;
+  messages: number;
+  pendingRetractions: number;
+  /** Messages lost to damaged or missing storage values since open. */
+  dropped: number;
+}
+
+export interface OpenReport {
+  reset: string | null;
+  rebuilt: boolean;
+  orphansRemoved: number;
+  chunksDropped: number;
+  messagesDropped: number;
+}
+
+/** Thrown by every call; `code` is stable. */
+export interface JimCacheError extends Error {
+  name: 'JimCacheError';
+  code: 'BAD_PAYLOAD' | 'BAD_ARGUMENT' | 'STORAGE_FULL' | 'STORAGE_IO' | 'CLOSED' | 'INTERNAL';
+}
+
+export interface Cache {
+  readonly openReport: OpenReport;
+  /** `data` exactly as onSyncConversation ('history') or onMsgReceive ('realtime') received it. */
+  cacheMsg(data: unknown, mode: 'history' | 'realtime'): Report;
+  /** The two arguments of a send's onSuccess(data, msg). */
+  cacheSent(data: unknown, msg: unknown): Report;
+  /** onEventNotification(event) or onSyncEvent(events): retractions are applied. */
+  applyEvent(eventOrEvents: unknown): Report;
+  /** Most recently active first. */
+  conversations(): Conversation[];
+  messages(id: ConversationId, options?: { limit?: number; before?: string | null }): Page;
+  /** Returns false when there was nothing to mark. */
+  markRead(id: ConversationId): boolean;
+  /** Deletes a conversation's messages; returns false when unknown. */
+  remove(id: ConversationId): boolean;
+  /** Removes every key of this account; other keys are untouched. */
+  clear(): void;
+  stats(): Stats;
+  /** Frees the wasm-side object. */
+  close(): void;
+}
+
+export function openCache(options: OpenOptions): Promise<Cache>;
+export const version: string;

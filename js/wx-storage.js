@@ -1,0 +1,60 @@
+// Adapts `wx` storage (or any object with the same four methods) to the
+// storage interface of the Rust core: string values, `null` for missing,
+// failures thrown as WeChat's own error text (the core classifies it:
+// per-key overflow, quota, anything else = I/O).
+
+function errorText(e) {
+  if (e && typeof e === 'object') return String(e.errMsg || e.message || e);
+  return String(e);
+}
+
+// Calls `fn`, rethrowing any failure as its plain error text.
+function guard(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw errorText(e);
+  }
+}
+
+export function wxStorage(wx) {
+  for (var name of ['getStorageSync', 'setStorageSync', 'removeStorageSync', 'getStorageInfoSync']) {
+    if (!wx || typeof wx[name] !== 'function') {
+      throw new TypeError('storage must have ' + name + '() (pass wx, or an object with the same methods)');
+    }
+  }
+  return {
+    get: function (key) {
+      return guard(function () {
+        var v = wx.getStorageSync(key);
+        // WeChat returns '' for a missing key. A value that is not a string
+        // was not written by us: hand it over as JSON and let the core reject it.
+        if (v === '' || v === undefined || v === null) return null;
+        return typeof v === 'string' ? v : JSON.stringify(v);
+      });
+    },
+    set: function (key, value) {
+      guard(function () { wx.setStorageSync(key, value); });
+    },
+    remove: function (key) {
+      guard(function () { wx.removeStorageSync(key); });
+    },
+    keys: function (prefix) {
+      return guard(function () {
+        var all = wx.getStorageInfoSync().keys || [];
+        return JSON.stringify(all.filter(function (k) { return typeof k === 'string' && k.indexOf(prefix) === 0; }));
+      });
+    },
+    // App-wide use, so the cache leaves room for the rest of the app. WeChat
+    // reports "KB" of 1000 units; both numbers are approximate.
+    usage: function () {
+      try {
+        var info = wx.getStorageInfoSync();
+        if (typeof info.currentSize !== 'number' || typeof info.limitSize !== 'number') return null;
+        return JSON.stringify([info.currentSize * 1000, info.limitSize * 1000]);
+      } catch (e) {
+        return null;
+      }
+    }
+  };
+}

@@ -1,0 +1,840 @@
+var __defProp = Object.defineProperty;
+var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
+var __getOwnPropNames = Object.getOwnPropertyNames;
+var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
+};
+var __copyProps = (to, from, except, desc) => {
+  if (from && typeof from === "object" || typeof from === "function") {
+    for (let key of __getOwnPropNames(from))
+      if (!__hasOwnProp.call(to, key) && key !== except)
+        __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
+  }
+  return to;
+};
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
+
+// js/index.js
+var index_exports = {};
+__export(index_exports, {
+  openCache: () => openCache,
+  version: () => version
+});
+module.exports = __toCommonJS(index_exports);
+
+// js/utf8.js
+var BLOCK = 4096;
+function Utf8Decoder(label, options) {
+  label = label === void 0 ? "utf-8" : String(label).toLowerCase();
+  if (label !== "utf-8" && label !== "utf8") throw new RangeError("Utf8Decoder supports utf-8 only, not " + label);
+  this.encoding = "utf-8";
+  this.fatal = !!(options && options.fatal);
+  this.ignoreBOM = !!(options && options.ignoreBOM);
+}
+Utf8Decoder.prototype.decode = function(input) {
+  if (input === void 0 || input === null) return "";
+  var bytes = input instanceof Uint8Array ? input : ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
+  var n = bytes.length, i = 0, out = "", units = [];
+  if (!this.ignoreBOM && n >= 3 && bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191) i = 3;
+  while (i < n) {
+    var b = bytes[i], cp = -1, need = 0;
+    if (b < 128) {
+      cp = b;
+      need = 0;
+    } else if (b >= 194 && b < 224) {
+      cp = b & 31;
+      need = 1;
+    } else if (b >= 224 && b < 240) {
+      cp = b & 15;
+      need = 2;
+    } else if (b >= 240 && b < 245) {
+      cp = b & 7;
+      need = 3;
+    }
+    var j = i + 1;
+    for (var k = 0; k < need && cp >= 0; k++, j++) {
+      var c = bytes[j];
+      if (j >= n || (c & 192) !== 128) {
+        cp = -1;
+        break;
+      }
+      cp = cp << 6 | c & 63;
+    }
+    if (cp >= 0 && (need === 2 && (cp < 2048 || cp >= 55296 && cp <= 57343) || need === 3 && (cp < 65536 || cp > 1114111))) cp = -1;
+    if (cp < 0) {
+      if (this.fatal) throw new TypeError("The encoded data was not valid utf-8");
+      cp = 65533;
+      j = i + 1;
+    }
+    i = j;
+    if (cp > 65535) {
+      cp -= 65536;
+      units.push(55296 | cp >> 10, 56320 | cp & 1023);
+    } else {
+      units.push(cp);
+    }
+    if (units.length >= BLOCK) {
+      out += String.fromCharCode.apply(null, units);
+      units.length = 0;
+    }
+  }
+  return out + String.fromCharCode.apply(null, units);
+};
+function Utf8Encoder() {
+  this.encoding = "utf-8";
+}
+Utf8Encoder.prototype.encodeInto = function(str, view) {
+  var read = 0, written = 0, n = str.length, cap = view.length;
+  while (read < n) {
+    var c = str.charCodeAt(read), size = 1, units = 1;
+    if (c >= 55296 && c <= 56319 && read + 1 < n) {
+      var d = str.charCodeAt(read + 1);
+      if (d >= 56320 && d <= 57343) {
+        c = 65536 + (c - 55296 << 10) + (d - 56320);
+        units = 2;
+      }
+    }
+    if (c >= 55296 && c <= 57343) c = 65533;
+    if (c >= 65536) size = 4;
+    else if (c >= 2048) size = 3;
+    else if (c >= 128) size = 2;
+    if (written + size > cap) break;
+    if (size === 1) view[written++] = c;
+    else if (size === 2) {
+      view[written++] = 192 | c >> 6;
+      view[written++] = 128 | c & 63;
+    } else if (size === 3) {
+      view[written++] = 224 | c >> 12;
+      view[written++] = 128 | c >> 6 & 63;
+      view[written++] = 128 | c & 63;
+    } else {
+      view[written++] = 240 | c >> 18;
+      view[written++] = 128 | c >> 12 & 63;
+      view[written++] = 128 | c >> 6 & 63;
+      view[written++] = 128 | c & 63;
+    }
+    read += units;
+  }
+  return { read, written };
+};
+Utf8Encoder.prototype.encode = function(str) {
+  str = str === void 0 ? "" : String(str);
+  var buf = new Uint8Array(str.length * 3);
+  var r = this.encodeInto(str, buf);
+  return buf.slice(0, r.written);
+};
+
+// js/text-shim.js
+var g = typeof globalThis !== "undefined" ? globalThis : typeof self !== "undefined" ? self : typeof global !== "undefined" ? global : {};
+var NativeDecoder = typeof g.TextDecoder === "function" ? g.TextDecoder : null;
+var NativeEncoder = typeof g.TextEncoder === "function" ? g.TextEncoder : null;
+var TextDecoder = NativeDecoder || Utf8Decoder;
+var TextEncoder = NativeEncoder || Utf8Encoder;
+
+// build/bg/jim_cache_bg.js
+var jim_cache_bg_exports = {};
+__export(jim_cache_bg_exports, {
+  JimCache: () => JimCache,
+  __wbg___wbindgen_string_get_0380ccaa2f57f0d9: () => __wbg___wbindgen_string_get_0380ccaa2f57f0d9,
+  __wbg___wbindgen_throw_41e9ee4f547fc59a: () => __wbg___wbindgen_throw_41e9ee4f547fc59a,
+  __wbg_get_31af05bd4842a84f: () => __wbg_get_31af05bd4842a84f,
+  __wbg_get_df0edf3c5e8dad9e: () => __wbg_get_df0edf3c5e8dad9e,
+  __wbg_keys_24641d5a8888bee1: () => __wbg_keys_24641d5a8888bee1,
+  __wbg_new_343a093a3c2ffb4e: () => __wbg_new_343a093a3c2ffb4e,
+  __wbg_remove_b20afee15d07fe4b: () => __wbg_remove_b20afee15d07fe4b,
+  __wbg_set_1266e9b6c94e53a9: () => __wbg_set_1266e9b6c94e53a9,
+  __wbg_set_145a351398b48c65: () => __wbg_set_145a351398b48c65,
+  __wbg_set_name_2c630595dc90a7aa: () => __wbg_set_name_2c630595dc90a7aa,
+  __wbg_set_wasm: () => __wbg_set_wasm,
+  __wbg_usage_11df6cdba4d8fdb8: () => __wbg_usage_11df6cdba4d8fdb8,
+  __wbindgen_generic_0000000000000001: () => __wbindgen_generic_0000000000000001,
+  __wbindgen_object_drop_ref: () => __wbindgen_object_drop_ref
+});
+var JimCache = class {
+  __destroy_into_raw() {
+    const ptr = this.__wbg_ptr;
+    this.__wbg_ptr = 0;
+    JimCacheFinalization.unregister(this);
+    return ptr;
+  }
+  free() {
+    const ptr = this.__destroy_into_raw();
+    wasm.__wbg_jimcache_free(ptr, 0);
+  }
+  /**
+   * One event or an array of events (JSON).
+   * @param {string} events
+   * @returns {string}
+   */
+  applyEvent(events) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(events, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_applyEvent(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr2 = r0;
+      var len2 = r1;
+      if (r3) {
+        ptr2 = 0;
+        len2 = 0;
+        throw takeObject(r2);
+      }
+      deferred3_0 = ptr2;
+      deferred3_1 = len2;
+      return getStringFromWasm0(ptr2, len2);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
+   * `data` (JSON) as an SDK callback received it; `mode` is `history` or
+   * `realtime`. Returns the report (JSON).
+   * @param {string} data
+   * @param {string} mode
+   * @returns {string}
+   */
+  cacheMsg(data, mode) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      const ptr1 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_cacheMsg(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr3 = r0;
+      var len3 = r1;
+      if (r3) {
+        ptr3 = 0;
+        len3 = 0;
+        throw takeObject(r2);
+      }
+      deferred4_0 = ptr3;
+      deferred4_1 = len3;
+      return getStringFromWasm0(ptr3, len3);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+  }
+  /**
+   * A send's `onSuccess(data, msg)`, both as JSON.
+   * @param {string} data
+   * @param {string} msg
+   * @returns {string}
+   */
+  cacheSent(data, msg) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      const ptr1 = passStringToWasm0(msg, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_cacheSent(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr3 = r0;
+      var len3 = r1;
+      if (r3) {
+        ptr3 = 0;
+        len3 = 0;
+        throw takeObject(r2);
+      }
+      deferred4_0 = ptr3;
+      deferred4_1 = len3;
+      return getStringFromWasm0(ptr3, len3);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+  }
+  clear() {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_clear(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      if (r1) {
+        throw takeObject(r0);
+      }
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
+   * The conversation list (JSON), most recent first.
+   * @returns {string}
+   */
+  conversations() {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_conversations(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      deferred1_0 = r0;
+      deferred1_1 = r1;
+      return getStringFromWasm0(r0, r1);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+  }
+  /**
+   * @param {string} id
+   * @returns {boolean}
+   */
+  markRead(id) {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_markRead(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      if (r2) {
+        throw takeObject(r1);
+      }
+      return r0 !== 0;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
+   * A page of `id` (JSON `{messages, before}`).
+   * @param {string} id
+   * @param {number} limit
+   * @param {string | null} [before]
+   * @returns {string}
+   */
+  messages(id, limit, before) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      var ptr1 = isLikeNone(before) ? 0 : passStringToWasm0(before, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_messages(retptr, this.__wbg_ptr, ptr0, len0, limit, ptr1, len1);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr3 = r0;
+      var len3 = r1;
+      if (r3) {
+        ptr3 = 0;
+        len3 = 0;
+        throw takeObject(r2);
+      }
+      deferred4_0 = ptr3;
+      deferred4_1 = len3;
+      return getStringFromWasm0(ptr3, len3);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+  }
+  /**
+   * Opens the cache of `options.appkey`/`options.username` on `storage`.
+   * @param {any} storage
+   * @param {string} options
+   */
+  constructor(storage, options) {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(options, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_new(retptr, addHeapObject(storage), ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      if (r2) {
+        throw takeObject(r1);
+      }
+      this.__wbg_ptr = r0;
+      JimCacheFinalization.register(this, this.__wbg_ptr, this);
+      return this;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
+   * What opening found and repaired (JSON).
+   * @returns {string}
+   */
+  openReport() {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_openReport(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      deferred1_0 = r0;
+      deferred1_1 = r1;
+      return getStringFromWasm0(r0, r1);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+  }
+  /**
+   * @param {string} id
+   * @returns {boolean}
+   */
+  remove(id) {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_remove(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      if (r2) {
+        throw takeObject(r1);
+      }
+      return r0 !== 0;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
+   * Storage use (JSON).
+   * @returns {string}
+   */
+  stats() {
+    let deferred1_0;
+    let deferred1_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_stats(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      deferred1_0 = r0;
+      deferred1_1 = r1;
+      return getStringFromWasm0(r0, r1);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+  }
+};
+if (Symbol.dispose) JimCache.prototype[Symbol.dispose] = JimCache.prototype.free;
+function __wbg___wbindgen_string_get_0380ccaa2f57f0d9(arg0, arg1) {
+  const obj = getObject(arg1);
+  const ret = typeof obj === "string" ? obj : void 0;
+  var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+  var len1 = WASM_VECTOR_LEN;
+  getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+  getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+}
+function __wbg___wbindgen_throw_41e9ee4f547fc59a(arg0, arg1) {
+  throw new Error(getStringFromWasm0(arg0, arg1));
+}
+function __wbg_get_31af05bd4842a84f() {
+  return handleError(function(arg0, arg1) {
+    const ret = Reflect.get(getObject(arg0), getObject(arg1));
+    return addHeapObject(ret);
+  }, arguments);
+}
+function __wbg_get_df0edf3c5e8dad9e() {
+  return handleError(function(arg0, arg1, arg2, arg3) {
+    const ret = getObject(arg1).get(getStringFromWasm0(arg2, arg3));
+    var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    var len1 = WASM_VECTOR_LEN;
+    getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+    getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+  }, arguments);
+}
+function __wbg_keys_24641d5a8888bee1() {
+  return handleError(function(arg0, arg1, arg2, arg3) {
+    const ret = getObject(arg1).keys(getStringFromWasm0(arg2, arg3));
+    const ptr1 = passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len1 = WASM_VECTOR_LEN;
+    getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+    getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+  }, arguments);
+}
+function __wbg_new_343a093a3c2ffb4e(arg0, arg1) {
+  const ret = new Error(getStringFromWasm0(arg0, arg1));
+  return addHeapObject(ret);
+}
+function __wbg_remove_b20afee15d07fe4b() {
+  return handleError(function(arg0, arg1, arg2) {
+    getObject(arg0).remove(getStringFromWasm0(arg1, arg2));
+  }, arguments);
+}
+function __wbg_set_1266e9b6c94e53a9() {
+  return handleError(function(arg0, arg1, arg2, arg3, arg4) {
+    getObject(arg0).set(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
+  }, arguments);
+}
+function __wbg_set_145a351398b48c65() {
+  return handleError(function(arg0, arg1, arg2) {
+    const ret = Reflect.set(getObject(arg0), getObject(arg1), getObject(arg2));
+    return ret;
+  }, arguments);
+}
+function __wbg_set_name_2c630595dc90a7aa(arg0, arg1, arg2) {
+  getObject(arg0).name = getStringFromWasm0(arg1, arg2);
+}
+function __wbg_usage_11df6cdba4d8fdb8() {
+  return handleError(function(arg0, arg1) {
+    const ret = getObject(arg1).usage();
+    var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    var len1 = WASM_VECTOR_LEN;
+    getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+    getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+  }, arguments);
+}
+function __wbindgen_generic_0000000000000001(arg0, arg1) {
+  const ret = getStringFromWasm0(arg0, arg1);
+  return addHeapObject(ret);
+}
+function __wbindgen_object_drop_ref(arg0) {
+  takeObject(arg0);
+}
+var JimCacheFinalization = typeof FinalizationRegistry === "undefined" ? { register: () => {
+}, unregister: () => {
+} } : new FinalizationRegistry((ptr) => wasm.__wbg_jimcache_free(ptr, 1));
+function addHeapObject(obj) {
+  if (heap_next === heap.length) heap.push(heap.length + 1);
+  const idx = heap_next;
+  heap_next = heap[idx];
+  heap[idx] = obj;
+  return idx;
+}
+function dropObject(idx) {
+  if (idx < 1028) return;
+  heap[idx] = heap_next;
+  heap_next = idx;
+}
+var cachedDataViewMemory0 = null;
+function getDataViewMemory0() {
+  if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || cachedDataViewMemory0.buffer.detached === void 0 && cachedDataViewMemory0.buffer !== wasm.memory.buffer) {
+    cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+  }
+  return cachedDataViewMemory0;
+}
+function getStringFromWasm0(ptr, len) {
+  return decodeText(ptr >>> 0, len);
+}
+var cachedUint8ArrayMemory0 = null;
+function getUint8ArrayMemory0() {
+  if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
+    cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
+  }
+  return cachedUint8ArrayMemory0;
+}
+function getObject(idx) {
+  return heap[idx];
+}
+function handleError(f, args) {
+  try {
+    return f.apply(this, args);
+  } catch (e) {
+    wasm.__wbindgen_exn_store(addHeapObject(e));
+  }
+}
+var heap = new Array(1024).fill(void 0);
+heap.push(void 0, null, true, false);
+var heap_next = heap.length;
+function isLikeNone(x) {
+  return x === void 0 || x === null;
+}
+function passStringToWasm0(arg, malloc, realloc) {
+  if (realloc === void 0) {
+    const buf = cachedTextEncoder.encode(arg);
+    const ptr2 = malloc(buf.length, 1) >>> 0;
+    getUint8ArrayMemory0().subarray(ptr2, ptr2 + buf.length).set(buf);
+    WASM_VECTOR_LEN = buf.length;
+    return ptr2;
+  }
+  let len = arg.length;
+  let ptr = malloc(len, 1) >>> 0;
+  const mem = getUint8ArrayMemory0();
+  let offset = 0;
+  for (; offset < len; offset++) {
+    const code = arg.charCodeAt(offset);
+    if (code > 127) break;
+    mem[ptr + offset] = code;
+  }
+  if (offset !== len) {
+    if (offset !== 0) {
+      arg = arg.slice(offset);
+    }
+    ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+    const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+    const ret = cachedTextEncoder.encodeInto(arg, view);
+    offset += ret.written;
+    ptr = realloc(ptr, len, offset, 1) >>> 0;
+  }
+  WASM_VECTOR_LEN = offset;
+  return ptr;
+}
+function takeObject(idx) {
+  const ret = getObject(idx);
+  dropObject(idx);
+  return ret;
+}
+var cachedTextDecoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
+cachedTextDecoder.decode();
+var MAX_SAFARI_DECODE_BYTES = 2146435072;
+var numBytesDecoded = 0;
+function decodeText(ptr, len) {
+  numBytesDecoded += len;
+  if (numBytesDecoded >= MAX_SAFARI_DECODE_BYTES) {
+    cachedTextDecoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
+    cachedTextDecoder.decode();
+    numBytesDecoded = len;
+  }
+  return cachedTextDecoder.decode(getUint8ArrayMemory0().subarray(ptr, ptr + len));
+}
+var cachedTextEncoder = new TextEncoder();
+if (!("encodeInto" in cachedTextEncoder)) {
+  cachedTextEncoder.encodeInto = function(arg, view) {
+    const buf = cachedTextEncoder.encode(arg);
+    view.set(buf);
+    return {
+      read: arg.length,
+      written: buf.length
+    };
+  };
+}
+var WASM_VECTOR_LEN = 0;
+var wasm;
+function __wbg_set_wasm(val) {
+  wasm = val;
+}
+
+// js/wx-storage.js
+function errorText(e) {
+  if (e && typeof e === "object") return String(e.errMsg || e.message || e);
+  return String(e);
+}
+function guard(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw errorText(e);
+  }
+}
+function wxStorage(wx) {
+  for (var name of ["getStorageSync", "setStorageSync", "removeStorageSync", "getStorageInfoSync"]) {
+    if (!wx || typeof wx[name] !== "function") {
+      throw new TypeError("storage must have " + name + "() (pass wx, or an object with the same methods)");
+    }
+  }
+  return {
+    get: function(key) {
+      return guard(function() {
+        var v = wx.getStorageSync(key);
+        if (v === "" || v === void 0 || v === null) return null;
+        return typeof v === "string" ? v : JSON.stringify(v);
+      });
+    },
+    set: function(key, value) {
+      guard(function() {
+        wx.setStorageSync(key, value);
+      });
+    },
+    remove: function(key) {
+      guard(function() {
+        wx.removeStorageSync(key);
+      });
+    },
+    keys: function(prefix) {
+      return guard(function() {
+        var all = wx.getStorageInfoSync().keys || [];
+        return JSON.stringify(all.filter(function(k) {
+          return typeof k === "string" && k.indexOf(prefix) === 0;
+        }));
+      });
+    },
+    // App-wide use, so the cache leaves room for the rest of the app. WeChat
+    // reports "KB" of 1000 units; both numbers are approximate.
+    usage: function() {
+      try {
+        var info = wx.getStorageInfoSync();
+        if (typeof info.currentSize !== "number" || typeof info.limitSize !== "number") return null;
+        return JSON.stringify([info.currentSize * 1e3, info.limitSize * 1e3]);
+      } catch (e) {
+        return null;
+      }
+    }
+  };
+}
+
+// js/index.js
+var loading = null;
+function fail(code, message) {
+  var e = new Error(code + ": " + message);
+  e.name = "JimCacheError";
+  e.code = code;
+  return e;
+}
+function load(options) {
+  if (loading) return loading;
+  var imports = { "./jim_cache_bg.js": jim_cache_bg_exports };
+  var started;
+  try {
+    if (typeof WXWebAssembly !== "undefined") {
+      if (typeof options.wasmPath !== "string" || !options.wasmPath) {
+        throw fail("BAD_ARGUMENT", 'wasmPath is required in WeChat: the package path of jim_cache_bg.wasm(.br), e.g. "/miniprogram_npm/jim-cache/jim_cache_bg.wasm.br"');
+      }
+      started = WXWebAssembly.instantiate(options.wasmPath, imports);
+    } else if (typeof WebAssembly !== "undefined") {
+      if (!options.wasm) throw fail("BAD_ARGUMENT", "outside WeChat pass the module bytes (or a WebAssembly.Module) as options.wasm");
+      started = WebAssembly.instantiate(options.wasm, imports);
+    } else {
+      throw fail("BAD_ARGUMENT", "this runtime has neither WXWebAssembly nor WebAssembly");
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  loading = Promise.resolve(started).then(function(result) {
+    var instance = result.instance || result;
+    __wbg_set_wasm(instance.exports);
+    if (typeof instance.exports.__wbindgen_start === "function") instance.exports.__wbindgen_start();
+    return instance;
+  });
+  loading.catch(function() {
+    loading = null;
+  });
+  return loading;
+}
+function toJson(value, what) {
+  var text;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw fail("BAD_PAYLOAD", what + " cannot be serialised: " + (e && e.message));
+  }
+  if (text === void 0) throw fail("BAD_PAYLOAD", what + " is " + typeof value + ", not a payload");
+  return text;
+}
+function call(cache, fn) {
+  if (!cache._inner) throw fail("CLOSED", "this cache was closed or broken; call openCache again");
+  try {
+    return fn(cache._inner);
+  } catch (e) {
+    if (e && e.name === "JimCacheError") throw e;
+    cache._inner = null;
+    loading = null;
+    throw fail("INTERNAL", "the cache stopped after an internal error: " + (e && e.message));
+  }
+}
+function Cache(inner) {
+  this._inner = inner;
+  this.openReport = JSON.parse(inner.openReport());
+}
+Cache.prototype.cacheMsg = function(data, mode) {
+  var text = toJson(data, "data");
+  return JSON.parse(call(this, function(c) {
+    return c.cacheMsg(text, String(mode));
+  }));
+};
+Cache.prototype.cacheSent = function(data, msg) {
+  var d = toJson(data, "data"), m = toJson(msg, "msg");
+  return JSON.parse(call(this, function(c) {
+    return c.cacheSent(d, m);
+  }));
+};
+Cache.prototype.applyEvent = function(eventOrEvents) {
+  var text = toJson(eventOrEvents, "event");
+  return JSON.parse(call(this, function(c) {
+    return c.applyEvent(text);
+  }));
+};
+Cache.prototype.conversations = function() {
+  return JSON.parse(call(this, function(c) {
+    return c.conversations();
+  }));
+};
+Cache.prototype.messages = function(id, options) {
+  var limit = options && options.limit !== void 0 ? options.limit : 20;
+  var before = options && options.before != null ? String(options.before) : void 0;
+  if (typeof limit !== "number" || limit !== Math.floor(limit) || limit < 1 || limit > 1e3) {
+    throw fail("BAD_ARGUMENT", "limit must be an integer from 1 to 1000, got " + limit);
+  }
+  return JSON.parse(call(this, function(c) {
+    return c.messages(String(id), limit, before);
+  }));
+};
+Cache.prototype.markRead = function(id) {
+  return call(this, function(c) {
+    return c.markRead(String(id));
+  });
+};
+Cache.prototype.remove = function(id) {
+  return call(this, function(c) {
+    return c.remove(String(id));
+  });
+};
+Cache.prototype.clear = function() {
+  call(this, function(c) {
+    c.clear();
+  });
+};
+Cache.prototype.stats = function() {
+  return JSON.parse(call(this, function(c) {
+    return c.stats();
+  }));
+};
+Cache.prototype.close = function() {
+  if (this._inner) this._inner.free();
+  this._inner = null;
+};
+var OPTION_NAMES = ["storage", "appkey", "username", "wasmPath", "wasm", "prefix", "budgetBytes", "keyLimitBytes", "maxMessagesPerConversation", "chunkBytes"];
+function openCache(options) {
+  if (!options || typeof options !== "object") return Promise.reject(fail("BAD_ARGUMENT", "openCache needs an options object"));
+  for (var k in options) {
+    if (OPTION_NAMES.indexOf(k) < 0) return Promise.reject(fail("BAD_ARGUMENT", "unknown option " + k));
+  }
+  var storage;
+  try {
+    storage = wxStorage(options.storage);
+  } catch (e) {
+    return Promise.reject(fail("BAD_ARGUMENT", e.message));
+  }
+  var config = {
+    appkey: options.appkey,
+    username: options.username,
+    prefix: options.prefix,
+    budgetBytes: options.budgetBytes,
+    keyLimitBytes: options.keyLimitBytes,
+    maxMessagesPerConversation: options.maxMessagesPerConversation,
+    chunkBytes: options.chunkBytes
+  };
+  if (typeof config.appkey !== "string" || typeof config.username !== "string") {
+    return Promise.reject(fail("BAD_ARGUMENT", "appkey and username must be strings"));
+  }
+  var text = JSON.stringify(config);
+  return load(options).then(function() {
+    return new Cache(new JimCache(storage, text));
+  });
+}
+var version = "0.1.0";

@@ -1,0 +1,228 @@
+//! JavaScript bindings (wasm32 only): a thin layer over [`Cache`].
+//!
+//! Data crosses the boundary as JSON text: the JS glue `JSON.stringify`s the
+//! SDK payload once and `JSON.parse`s the answer once. That is one string
+//! copy each way, keeps every value JSON-compatible (the storage bridge drops
+//! `Map`s and typed arrays), and lets record bodies pass through Rust without
+//! being parsed. Errors become real JS `Error`s named `JimCacheError` with a
+//! stable `code` (see [`Error::code`]).
+//!
+//! Storage is a JS object with `get`, `set`, `remove`, `keys` and `usage`
+//! methods; the glue builds it over `wx` (see `js/wx-storage.js`).
+
+use serde::Deserialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+use crate::cache::{Cache, Config};
+use crate::conversation::ConvId;
+use crate::error::Error;
+use crate::payload::Mode;
+use crate::record::Pos;
+use crate::report::OpenReport;
+use crate::storage::{Storage, StorageError, Usage};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The storage object passed to the constructor.
+    pub type JsStorage;
+
+    /// The value, or `null`/`undefined` when missing. Throws on failure.
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &JsStorage, key: &str) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn set(this: &JsStorage, key: &str, value: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn remove(this: &JsStorage, key: &str) -> Result<(), JsValue>;
+    /// JSON array of the keys starting with `prefix`.
+    #[wasm_bindgen(method, catch)]
+    fn keys(this: &JsStorage, prefix: &str) -> Result<String, JsValue>;
+    /// JSON `[usedBytes, limitBytes]` for the whole app, or `null`.
+    #[wasm_bindgen(method, catch)]
+    fn usage(this: &JsStorage) -> Result<Option<String>, JsValue>;
+}
+
+/// The text of whatever a storage method threw (`Error`, `{errMsg}`, string).
+fn thrown_text(e: &JsValue) -> String {
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    for field in ["errMsg", "message"] {
+        if let Ok(v) = js_sys::Reflect::get(e, &JsValue::from_str(field)) {
+            if let Some(s) = v.as_string() {
+                return s;
+            }
+        }
+    }
+    "storage call failed".into()
+}
+
+fn storage_error(e: JsValue) -> StorageError {
+    StorageError::classify(&thrown_text(&e))
+}
+
+struct JsStore(JsStorage);
+
+impl Storage for JsStore {
+    fn get(&mut self, key: &str) -> Result<Option<String>, StorageError> {
+        self.0.get(key).map(|v| v.filter(|s| !s.is_empty())).map_err(storage_error)
+    }
+    fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
+        self.0.set(key, value).map_err(storage_error)
+    }
+    fn remove(&mut self, key: &str) -> Result<(), StorageError> {
+        self.0.remove(key).map_err(storage_error)
+    }
+    fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError> {
+        let json = self.0.keys(prefix).map_err(storage_error)?;
+        let keys: Vec<String> = serde_json::from_str(&json)
+            .map_err(|e| StorageError::classify(&format!("storage keys() returned no JSON array: {e}")))?;
+        Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
+    }
+    fn usage(&mut self) -> Option<Usage> {
+        let json = self.0.usage().ok()??;
+        let (used, limit): (f64, f64) = serde_json::from_str(&json).ok()?;
+        (used.is_finite() && limit.is_finite() && used >= 0.0 && limit > 0.0)
+            .then(|| Usage { used_bytes: used as u64, limit_bytes: limit as u64 })
+    }
+}
+
+/// A JS `Error` named `JimCacheError` carrying `code`.
+fn js_error(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    err.set_name("JimCacheError");
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
+    err.into()
+}
+
+fn parse_json(what: &str, text: &str) -> Result<Value, JsValue> {
+    serde_json::from_str(text).map_err(|e| js_error(Error::BadPayload(format!("{what} is not valid JSON: {e}"))))
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("views always serialize")
+}
+
+fn conv_id(id: &str) -> Result<ConvId, JsValue> {
+    ConvId::parse(id).ok_or_else(|| {
+        js_error(Error::BadArgument(format!(
+            "not a conversation id: {id:?} (expected single:<appkey>:<username> or group:<gid>)"
+        )))
+    })
+}
+
+/// Options of `openCache`, as the glue passes them (camelCase JSON).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    appkey: String,
+    username: String,
+    prefix: Option<String>,
+    budget_bytes: Option<u64>,
+    key_limit_bytes: Option<u64>,
+    max_messages_per_conversation: Option<u32>,
+    chunk_bytes: Option<u32>,
+}
+
+/// The cache, as JS sees it. The glue wraps it in a friendlier class.
+#[wasm_bindgen]
+pub struct JimCache {
+    inner: Cache<JsStore>,
+    opened: OpenReport,
+}
+
+#[wasm_bindgen]
+impl JimCache {
+    /// Opens the cache of `options.appkey`/`options.username` on `storage`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(storage: JsStorage, options: &str) -> Result<JimCache, JsValue> {
+        let o: Options = serde_json::from_str(options)
+            .map_err(|e| js_error(Error::BadArgument(format!("bad options: {e}"))))?;
+        let mut cfg = Config::new(&o.appkey, &o.username);
+        if let Some(p) = o.prefix {
+            cfg.prefix = p;
+        }
+        if let Some(b) = o.budget_bytes {
+            cfg.budget_bytes = b;
+        }
+        if let Some(k) = o.key_limit_bytes {
+            cfg.key_limit_bytes = k;
+        }
+        if let Some(m) = o.max_messages_per_conversation {
+            cfg.max_messages_per_conversation = m;
+        }
+        if let Some(c) = o.chunk_bytes {
+            cfg.chunk_bytes = c;
+        }
+        let (inner, opened) = Cache::open(JsStore(storage), cfg).map_err(js_error)?;
+        Ok(JimCache { inner, opened })
+    }
+
+    /// What opening found and repaired (JSON).
+    #[wasm_bindgen(js_name = openReport)]
+    pub fn open_report(&self) -> String {
+        to_json(&self.opened)
+    }
+
+    /// `data` (JSON) as an SDK callback received it; `mode` is `history` or
+    /// `realtime`. Returns the report (JSON).
+    #[wasm_bindgen(js_name = cacheMsg)]
+    pub fn cache_msg(&mut self, data: &str, mode: &str) -> Result<String, JsValue> {
+        let mode = Mode::parse(mode).map_err(js_error)?;
+        let v = parse_json("data", data)?;
+        self.inner.cache_messages(&v, mode).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// A send's `onSuccess(data, msg)`, both as JSON.
+    #[wasm_bindgen(js_name = cacheSent)]
+    pub fn cache_sent(&mut self, data: &str, msg: &str) -> Result<String, JsValue> {
+        let d = parse_json("data", data)?;
+        let m = parse_json("msg", msg)?;
+        self.inner.cache_sent(&d, &m).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// One event or an array of events (JSON).
+    #[wasm_bindgen(js_name = applyEvent)]
+    pub fn apply_event(&mut self, events: &str) -> Result<String, JsValue> {
+        let v = parse_json("event", events)?;
+        self.inner.apply_events(&v).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// The conversation list (JSON), most recent first.
+    pub fn conversations(&self) -> String {
+        to_json(&self.inner.conversations())
+    }
+
+    /// A page of `id` (JSON `{messages, before}`).
+    pub fn messages(&mut self, id: &str, limit: u32, before: Option<String>) -> Result<String, JsValue> {
+        let id = conv_id(id)?;
+        let before = match before {
+            None => None,
+            Some(c) => Some(Pos::parse_cursor(&c).ok_or_else(|| {
+                js_error(Error::BadArgument(format!("not a cursor from messages(): {c:?}")))
+            })?),
+        };
+        let (records, next) = self.inner.messages(&id, limit as usize, before).map_err(js_error)?;
+        Ok(to_json(&Cache::<JsStore>::page_view(&records, next)))
+    }
+
+    #[wasm_bindgen(js_name = markRead)]
+    pub fn mark_read(&mut self, id: &str) -> Result<bool, JsValue> {
+        let id = conv_id(id)?;
+        self.inner.mark_read(&id).map_err(js_error)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Result<bool, JsValue> {
+        let id = conv_id(id)?;
+        self.inner.remove(&id).map_err(js_error)
+    }
+
+    pub fn clear(&mut self) -> Result<(), JsValue> {
+        self.inner.clear().map_err(js_error)
+    }
+
+    /// Storage use (JSON).
+    pub fn stats(&mut self) -> String {
+        to_json(&self.inner.stats())
+    }
+}

@@ -1,0 +1,325 @@
+// The package test suite, shared by Node (node --test) and JavaScriptCore
+// (jsc with the JIT off). It drives the built package through the production
+// loading path (WXWebAssembly with a package path, no TextEncoder/TextDecoder,
+// no WebAssembly global) over a fake `wx` with WeChat's limits.
+//
+// defineSuite(test, host): `test(name, asyncFn)` registers a test; `host` gives
+// { openCache, FakeWx, fixtures, wasmPath, wxCalls }.
+(function (root) {
+  var APPKEY = 'a1b2c3d4e5f60718293a4b5c';
+  var ME = 'wx_alice';
+  var T0 = 1717400000000;
+
+  function fail(msg) { throw new Error(msg); }
+  function ok(c, msg) { if (!c) fail('assertion failed: ' + msg); }
+  function eq(a, b, msg) {
+    var sa = JSON.stringify(a), sb = JSON.stringify(b);
+    if (sa !== sb) fail((msg || 'not equal') + ': ' + sa + ' !== ' + sb);
+  }
+  function throwsCode(fn, code, msg) {
+    try { fn(); } catch (e) {
+      ok(e instanceof Error, 'a real Error (' + msg + ')');
+      eq(e.name, 'JimCacheError', msg);
+      eq(e.code, code, msg + ' (' + e.message + ')');
+      return e;
+    }
+    fail('expected ' + code + ': ' + msg);
+  }
+  async function rejectsCode(p, code, msg) {
+    try { await p; } catch (e) {
+      eq(e.code, code, msg + ' (' + e.message + ')');
+      return e;
+    }
+    fail('expected rejection ' + code + ': ' + msg);
+  }
+
+  function strip(v) {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object') {
+      var o = {};
+      for (var k of Object.keys(v)) if (k[0] !== '_') o[k] = strip(v[k]);
+      return o;
+    }
+    return v;
+  }
+
+  function single(id, time, from, text) {
+    return { msg_id: id, ctime_ms: time, msg_type: 3, from_username: from, from_appkey: APPKEY,
+      content: { version: 1, target_type: 'single', target_id: ME, from_id: from, create_time: time, msg_type: 'text', msg_body: { text: text } } };
+  }
+  function group(id, time, gid, from, text) {
+    return { msg_id: id, ctime_ms: time, msg_type: 4, from_gid: gid, key: gid,
+      content: { version: 1, target_type: 'group', target_id: String(gid), from_id: from, create_time: time, msg_type: 'text', msg_body: { text: text } } };
+  }
+
+  function defineSuite(test, host) {
+    var fx = {};
+    for (var name of Object.keys(host.fixtures)) fx[name] = strip(host.fixtures[name]);
+
+    function open(wx, extra) {
+      var o = { storage: wx, appkey: APPKEY, username: ME, wasmPath: host.wasmPath };
+      for (var k in extra || {}) o[k] = extra[k];
+      return host.openCache(o);
+    }
+
+    // Every stored value is a string we wrote, never the bare username.
+    function checkStorage(wx) {
+      var bytes = 0;
+      for (var k of Object.keys(wx.entries)) {
+        if (k.indexOf('jimc:') !== 0) continue;
+        var e = wx.entries[k];
+        eq(e.type, 'String', 'value type of ' + k);
+        ok(e.data !== ME, 'no value equals the username');
+        bytes += k.length + e.data.length;
+      }
+      return bytes;
+    }
+
+    test('loads through WXWebAssembly with a package path and no TextDecoder', async function () {
+      ok(typeof TextDecoder === 'undefined' && typeof TextEncoder === 'undefined', 'no codec globals');
+      ok(typeof WebAssembly === 'undefined', 'no WebAssembly global');
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      ok(host.wxCalls.length >= 1 && typeof host.wxCalls[0] === 'string', 'instantiate got a path');
+      eq(cache.openReport, { reset: null, rebuilt: false, orphansRemoved: 0, chunksDropped: 0, messagesDropped: 0 });
+      var r = cache.cacheMsg(fx.realtime_single_text.data, 'realtime');
+      eq(r.added, 1);
+      var page = cache.messages('single:' + APPKEY + ':bob_01');
+      var text = page.messages[0].body.text;
+      ok(typeof text === 'string' && text.length > 0, 'non-ASCII text came back: ' + text);
+      eq(JSON.parse(JSON.stringify(page)), page, 'plain JSON data');
+    });
+
+    test('the fixtures build the conversation list a chat app expects', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      for (var n of ['sync_offline_single_text', 'sync_offline_group_mixed_media', 'sync_mixed_single_and_group']) {
+        var r = cache.cacheMsg(fx[n].data, 'history');
+        eq(r.rejected, 0, n);
+      }
+      var rt = ['realtime_single_text', 'realtime_group_text_at_all', 'realtime_single_image', 'realtime_single_voice_android',
+        'realtime_single_file_web', 'realtime_group_location', 'realtime_single_custom', 'realtime_single_video_native',
+        'realtime_single_video_as_file_miniprogram', 'realtime_self_sent_other_device_single',
+        'realtime_self_sent_other_device_group', 'realtime_batch_two_conversations'];
+      for (var n2 of rt) eq(cache.cacheMsg(fx[n2].data, 'realtime').rejected, 0, n2);
+      var roaming = cache.cacheMsg(fx.sync_roaming_with_self_sent_and_receipts.data, 'history');
+      ok(roaming.duplicates >= 1, 'roaming repeats are duplicates');
+      eq(cache.applyEvent(fx.event_retract_single_realtime.data).retracted, 1);
+      var e2 = cache.applyEvent(fx.event_retract_group_offline_sync.data);
+      eq(e2.ignored, 1, 'non-retraction events are ignored');
+      eq(cache.cacheSent(fx.send_single_text_onSuccess.data, fx.send_single_text_onSuccess.msg).added, 1);
+
+      var list = cache.conversations();
+      eq(list[0].id, 'single:' + APPKEY + ':bob_01', 'the send is the newest');
+      eq(list[0].last.out, true);
+      eq(typeof list[0].last.id, 'number');
+      for (var i = 1; i < list.length; i++) ok(list[i - 1].last.time >= list[i].last.time, 'most recent first');
+      var groupRow = list.filter(function (c) { return c.id === 'group:22334455'; })[0];
+      eq([groupRow.type, groupRow.target, groupRow.appkey], ['group', '22334455', null]);
+      var cross = list.filter(function (c) { return c.id.indexOf('9f8e7d6c5b4a39281706f5e4') >= 0; })[0];
+      ok(cross && cross.target === 'frank_cross', 'cross-app conversation');
+      var types = {};
+      for (var row of list) cache.messages(row.id, { limit: 100 }).messages.forEach(function (m) { types[m.type] = 1; });
+      eq(Object.keys(types).sort(), ['custom', 'file', 'image', 'location', 'text', 'video', 'voice'], 'every content type');
+      var bob = cache.messages('single:' + APPKEY + ':bob_01', { limit: 100 }).messages;
+      var retracted = bob.filter(function (m) { return m.retracted; });
+      eq(retracted.length, 1);
+      eq(retracted[0].body, {});
+      checkStorage(wx);
+    });
+
+    test('a new openCache over the same storage sees the same state, and dedups', async function () {
+      var wx = new host.FakeWx();
+      var a = await open(wx);
+      var msgs = [];
+      for (var i = 0; i < 50; i++) msgs.push(single(100 + i, T0 + i * 1000, 'bob_01', '第' + i + '条'));
+      eq(a.cacheMsg({ messages: msgs }, 'realtime').added, 50);
+      a.markRead('single:' + APPKEY + ':bob_01');
+      var before = JSON.stringify(a.conversations());
+      a.close();
+      throwsCode(function () { a.stats(); }, 'CLOSED', 'closed cache');
+      var b = await open(wx);
+      eq(JSON.stringify(b.conversations()), before, 'same list after reopen');
+      var again = b.cacheMsg([{ msg_type: 3, from_username: 'bob_01', from_appkey: APPKEY, msgs: msgs }], 'history');
+      eq([again.added, again.duplicates], [0, 50]);
+      var sets = wx.sets;
+      b.cacheMsg([{ msg_type: 3, from_username: 'bob_01', msgs: msgs }], 'history');
+      eq(wx.sets, sets, 'an all-duplicate resync writes nothing');
+    });
+
+    test('paging walks back through history without loss or repeats', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx, { chunkBytes: 2048 });
+      var msgs = [];
+      for (var i = 0; i < 230; i++) msgs.push(single(5000 + ((i * 7) % 230), T0 + Math.floor(i / 5), 'bob_01', 'm' + i));
+      cache.cacheMsg({ messages: msgs }, 'realtime');
+      var seen = [], before = null, pages = 0;
+      do {
+        var p = cache.messages('single:' + APPKEY + ':bob_01', { limit: 20, before: before });
+        seen = p.messages.map(function (m) { return m.time + ':' + m.id; }).concat(seen);
+        before = p.before;
+        pages++;
+      } while (before);
+      eq(seen.length, 230);
+      eq(pages, 12);
+      var uniq = {};
+      seen.forEach(function (k) { uniq[k] = 1; });
+      eq(Object.keys(uniq).length, 230, 'no repeats');
+      throwsCode(function () { cache.messages('single:' + APPKEY + ':bob_01', { limit: 0 }); }, 'BAD_ARGUMENT', 'limit 0');
+      throwsCode(function () { cache.messages('nonsense'); }, 'BAD_ARGUMENT', 'bad id');
+      throwsCode(function () { cache.messages('group:1', { before: 'x' }); }, 'BAD_ARGUMENT', 'bad cursor');
+      eq(cache.messages('group:123'), { messages: [], before: null });
+    });
+
+    test('retraction before its message, unread counts, markRead, remove, clear', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      cache.applyEvent([{ event_type: 55, type: 1, from_gid: 77, from_username: 'dave', msgid_list: [9] }]);
+      eq(cache.stats().pendingRetractions, 1);
+      cache.cacheMsg({ messages: [group(9, T0, 77, 'dave', 'oops'), group(10, T0 + 1, 77, 'dave', 'hi')] }, 'realtime');
+      var g = cache.messages('group:77').messages;
+      eq([g[0].retracted, g[0].body, g[1].retracted], [true, {}, undefined]);
+      eq(cache.conversations()[0].unread, 1, 'the retracted one does not count');
+      ok(cache.markRead('group:77'), 'marked');
+      ok(!cache.markRead('group:77'), 'nothing more to mark');
+      eq(cache.conversations()[0].unread, 0);
+      ok(cache.remove('group:77'), 'removed');
+      eq(cache.conversations().length, 0);
+      cache.cacheMsg({ messages: [single(11, T0, 'bob_01', 'x')] }, 'realtime');
+      wx.setStorageSync('logs', [1, 2, 3]);
+      cache.clear();
+      eq(cache.stats().keys, 0);
+      eq(Object.keys(wx.entries), ['logs'], 'clear leaves other keys');
+    });
+
+    test('bad input is rejected with reasons; bad calls throw coded Errors', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      cache.cacheMsg({ messages: [single(1, T0, 'bob_01', 'kept')] }, 'realtime');
+      var bad = [null, 42, 'str', [1, 2], { messages: [null, { msg_id: 'x' }, { msg_id: 2 }, { msg_id: -1, content: {} }, single(3, T0, 'bob_01', 'ok')] }];
+      var r = cache.cacheMsg(bad[4], 'realtime');
+      eq([r.added, r.rejected], [1, 4]);
+      eq(r.reasons.length, 4);
+      ok(r.reasons.every(function (x) { return typeof x.reason === 'string' && x.reason.length > 5; }), 'reasons say why');
+      for (var b of [null, 42, 'str', undefined, { foo: 1 }]) throwsCode(function () { cache.cacheMsg(b, 'realtime'); }, 'BAD_PAYLOAD', String(b));
+      throwsCode(function () { cache.cacheMsg({ messages: [] }, 'offline'); }, 'BAD_ARGUMENT', 'bad mode');
+      var cyc = { messages: [] }; cyc.self = cyc;
+      throwsCode(function () { cache.cacheMsg(cyc, 'realtime'); }, 'BAD_PAYLOAD', 'cycle');
+      throwsCode(function () { cache.applyEvent('nope'); }, 'BAD_PAYLOAD', 'event');
+      throwsCode(function () { cache.cacheSent(null, {}); }, 'BAD_PAYLOAD', 'sent');
+      eq(cache.messages('single:' + APPKEY + ':bob_01').messages.map(function (m) { return m.id; }), [1, 3]);
+      await rejectsCode(host.openCache({ storage: wx, appkey: APPKEY }), 'BAD_ARGUMENT', 'no username');
+      await rejectsCode(host.openCache({ storage: {}, appkey: APPKEY, username: ME, wasmPath: host.wasmPath }), 'BAD_ARGUMENT', 'no storage');
+      await rejectsCode(open(wx, { budgetBytes: 10 }), 'BAD_ARGUMENT', 'tiny budget');
+      await rejectsCode(open(wx, { colour: 'red' }), 'BAD_ARGUMENT', 'unknown option');
+    });
+
+    test('the budget holds, and the cache shrinks when the app needs room', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx, { budgetBytes: 200 * 1024 });
+      var evicted = 0;
+      for (var i = 0; i < 60; i++) {
+        var batch = [];
+        for (var j = 0; j < 40; j++) batch.push(group(100000 + i * 40 + j, T0 + i * 40 + j, 1 + (j % 5), 'u' + j, '消息内容 message body ' + i));
+        evicted += cache.cacheMsg({ messages: batch }, 'realtime').evicted;
+        ok(checkStorage(wx) <= 200 * 1024, 'under budget after call ' + i);
+      }
+      ok(evicted > 0, 'evicted ' + evicted);
+      var s = cache.stats();
+      ok(s.bytes <= s.budgetBytes && s.budgetBytes === 200 * 1024, JSON.stringify(s));
+      // The rest of the app takes most of the 10 MB.
+      var big = new Array(500001).join('a');
+      for (var k = 0; wx.total + 600000 < wx.totalLimit; k++) wx.setStorageSync('app-' + k, big);
+      var r = cache.cacheMsg({ messages: [single(1, T0 + 1e7, 'bob_01', 'still fine')] }, 'realtime');
+      eq(r.added, 1);
+      ok(cache.stats().budgetBytes < 200 * 1024, 'budget shrank: ' + cache.stats().budgetBytes);
+      ok(wx.total < wx.totalLimit, 'storage not overfull');
+    });
+
+    test('WeChat storage errors become coded errors and lose nothing', async function () {
+      for (var platform of ['android', 'ios']) {
+        for (var style of ['error', 'errMsg']) {
+          var wx = new host.FakeWx({ platform: platform, errorStyle: style });
+          var cache = await open(wx);
+          cache.cacheMsg({ messages: [single(1, T0, 'bob_01', 'kept')] }, 'realtime');
+          var texts = host.FakeWx.TEXTS[platform];
+          var cases = [[texts.key, 'STORAGE_FULL'], ['setStorageSync:fail write DB data fail', 'STORAGE_IO']];
+          for (var c of cases) {
+            wx.failures = [c[0]];
+            throwsCode(function () { cache.cacheMsg({ messages: [single(2, T0 + 1, 'bob_01', 'x')] }, 'realtime'); }, c[1], platform + '/' + style + ': ' + c[0]);
+            eq(cache.messages('single:' + APPKEY + ':bob_01').messages.map(function (m) { return m.id; }), [1], 'intact');
+          }
+          // A quota error is retried after eviction and succeeds.
+          wx.failures = [texts.quota];
+          eq(cache.cacheMsg({ messages: [single(3, T0 + 2, 'bob_01', 'y')] }, 'realtime').added, 1, 'quota retried');
+          // Persistent quota errors: a clean STORAGE_FULL, state intact.
+          wx.failures = [texts.quota, texts.quota, texts.quota, texts.quota, texts.quota, texts.quota, texts.quota, texts.quota];
+          throwsCode(function () { cache.cacheMsg({ messages: [single(4, T0 + 3, 'bob_01', 'z')] }, 'realtime'); }, 'STORAGE_FULL', 'persistent quota');
+          wx.failures = [];
+          var again = await open(wx);
+          eq(again.messages('single:' + APPKEY + ':bob_01').messages.map(function (m) { return m.id; }), [1, 3]);
+          checkStorage(wx);
+        }
+      }
+    });
+
+    test("the SDK's login cleanup and a second account leave our data alone", async function () {
+      var wx = new host.FakeWx();
+      var alice = await open(wx);
+      alice.cacheMsg(fx.realtime_single_text.data, 'realtime');
+      wx.setStorageSync('conversations-' + APPKEY + '-' + ME, { sdk: 'state' });
+      wx.setStorageSync('someone', ME);
+      eq(wx.sdkRemoveItems(ME), 1, 'only the bare-username value goes');
+      var bob = await host.openCache({ storage: wx, appkey: APPKEY, username: 'bob_01', wasmPath: host.wasmPath });
+      eq(bob.conversations().length, 0);
+      bob.cacheMsg({ messages: [single(77, T0, 'carol', 'for bob')] }, 'realtime');
+      bob.clear();
+      var again = await open(wx);
+      eq(again.conversations().length, 1);
+      ok(wx.getStorageSync('conversations-' + APPKEY + '-' + ME).sdk === 'state', 'SDK key untouched');
+    });
+
+    test('a crash at every storage write reopens consistent', async function () {
+      var msgs = [];
+      for (var i = 0; i < 40; i++) msgs.push(single(200 + i, T0 + i, 'bob_01', '离线 ' + i));
+      var steps = [
+        function (c) { return c.cacheMsg([{ msg_type: 3, from_username: 'bob_01', msgs: msgs }], 'history'); },
+        function (c) { return c.cacheMsg({ messages: [group(300, T0 + 100, 5, 'c', 'g1'), single(301, T0 + 101, 'bob_01', 'r1')] }, 'realtime'); },
+        function (c) { return c.applyEvent({ event_type: 55, from_username: 'bob_01', from_appkey: APPKEY, msg_ids: [301] }); },
+        function (c) { return c.markRead('single:' + APPKEY + ':bob_01'); },
+        function (c) { return c.cacheMsg({ messages: [single(302, T0 + 102, 'bob_01', 'r2')] }, 'realtime'); }
+      ];
+      // Messages each step acknowledges once it returns.
+      var ackedBy = [msgs.map(function (m) { return m.msg_id; }), [300, 301], [], [], [302]];
+      var clean = new host.FakeWx();
+      var c0 = await open(clean, { chunkBytes: 1024 });
+      for (var s of steps) s(c0);
+      var total = clean.mutations;
+      ok(total > 8, 'mutations ' + total);
+      for (var k = 0; k <= total; k++) {
+        var wx = new host.FakeWx();
+        wx.killAfter = k;
+        var done = 0;
+        try {
+          var c = await open(wx, { chunkBytes: 1024 });
+          for (var st of steps) { st(c); done++; }
+        } catch (e) { /* killed */ }
+        wx.restart();
+        var re = await open(wx, { chunkBytes: 1024 });
+        var ids = {};
+        for (var conv of re.conversations()) {
+          var p = re.messages(conv.id, { limit: 1000 }).messages;
+          for (var m of p) { ok(!ids[m.id], 'duplicate ' + m.id + ' at k=' + k); ids[m.id] = m; }
+        }
+        for (var s2 = 0; s2 < done; s2++) {
+          for (var id of ackedBy[s2]) ok(ids[id], 'k=' + k + ': acknowledged ' + id + ' lost');
+        }
+        if (done >= 3) ok(ids[301] && ids[301].retracted, 'k=' + k + ': retraction kept');
+        checkStorage(wx);
+      }
+    });
+  }
+
+  if (typeof module !== 'undefined' && module.exports) module.exports = { defineSuite: defineSuite };
+  else root.defineSuite = defineSuite;
+})(this);
