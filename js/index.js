@@ -10,6 +10,7 @@ import * as bg from '../build/bg/jim_cache_bg.js';
 import { wxStorage } from './wx-storage.js';
 
 var loading = null;
+var memory = null; // the instance's memory, for stats().wasmMemoryBytes
 
 function fail(code, message) {
   var e = new Error(code + ': ' + message);
@@ -41,6 +42,7 @@ function load(options) {
   loading = Promise.resolve(started).then(function (result) {
     var instance = result.instance || result;
     bg.__wbg_set_wasm(instance.exports);
+    memory = instance.exports.memory;
     if (typeof instance.exports.__wbindgen_start === 'function') instance.exports.__wbindgen_start();
     return instance;
   });
@@ -124,7 +126,10 @@ Cache.prototype.clear = function () {
 };
 
 Cache.prototype.stats = function () {
-  return JSON.parse(call(this, function (c) { return c.stats(); }));
+  var s = JSON.parse(call(this, function (c) { return c.stats(); }));
+  // Linear memory of the wasm instance (shared by every cache of this process).
+  s.wasmMemoryBytes = memory ? memory.buffer.byteLength : 0;
+  return s;
 };
 
 // Frees the wasm-side object (WeChat may lack FinalizationRegistry).

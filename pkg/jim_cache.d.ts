@@ -107,6 +107,8 @@ export interface Stats {
   pendingRetractions: number;
   /** Messages lost to damaged or missing storage values since open. */
   dropped: number;
+  /** Linear memory of the wasm instance, shared by every cache of this process. */
+  wasmMemoryBytes: number;
 }
 
 export interface OpenReport {

@@ -26,6 +26,12 @@ module.exports = __toCommonJS(index_exports);
 
 // js/utf8.js
 var BLOCK = 4096;
+var nativeUri = typeof escape === "function";
+function binaryString(bytes, from) {
+  var s = "";
+  for (var i = from; i < bytes.length; i += BLOCK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + BLOCK));
+  return s;
+}
 function Utf8Decoder(label, options) {
   label = label === void 0 ? "utf-8" : String(label).toLowerCase();
   if (label !== "utf-8" && label !== "utf8") throw new RangeError("Utf8Decoder supports utf-8 only, not " + label);
@@ -38,48 +44,59 @@ Utf8Decoder.prototype.decode = function(input) {
   var bytes = input instanceof Uint8Array ? input : ArrayBuffer.isView(input) ? new Uint8Array(input.buffer, input.byteOffset, input.byteLength) : new Uint8Array(input);
   var n = bytes.length, i = 0, out = "", units = [];
   if (!this.ignoreBOM && n >= 3 && bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191) i = 3;
-  while (i < n) {
-    var b = bytes[i], cp = -1, need = 0;
-    if (b < 128) {
-      cp = b;
-      need = 0;
-    } else if (b >= 194 && b < 224) {
-      cp = b & 31;
-      need = 1;
-    } else if (b >= 224 && b < 240) {
-      cp = b & 15;
-      need = 2;
-    } else if (b >= 240 && b < 245) {
-      cp = b & 7;
-      need = 3;
+  if (nativeUri) {
+    try {
+      return decodeURIComponent(escape(binaryString(bytes, i)));
+    } catch (e) {
     }
-    var j = i + 1;
-    for (var k = 0; k < need && cp >= 0; k++, j++) {
-      var c = bytes[j];
-      if (j >= n || (c & 192) !== 128) {
-        cp = -1;
-        break;
-      }
-      cp = cp << 6 | c & 63;
-    }
-    if (cp >= 0 && (need === 2 && (cp < 2048 || cp >= 55296 && cp <= 57343) || need === 3 && (cp < 65536 || cp > 1114111))) cp = -1;
-    if (cp < 0) {
-      if (this.fatal) throw new TypeError("The encoded data was not valid utf-8");
-      cp = 65533;
-      j = i + 1;
-    }
-    i = j;
-    if (cp > 65535) {
-      cp -= 65536;
-      units.push(55296 | cp >> 10, 56320 | cp & 1023);
+  }
+  var fatal = this.fatal, needed = 0, seen = 0, cp = 0, lower = 128, upper = 191;
+  function bad() {
+    if (fatal) throw new TypeError("The encoded data was not valid utf-8");
+    units.push(65533);
+  }
+  for (; i < n; i++) {
+    var b = bytes[i];
+    if (needed === 0) {
+      if (b <= 127) units.push(b);
+      else if (b >= 194 && b <= 223) {
+        needed = 1;
+        cp = b & 31;
+      } else if (b >= 224 && b <= 239) {
+        lower = b === 224 ? 160 : 128;
+        upper = b === 237 ? 159 : 191;
+        needed = 2;
+        cp = b & 15;
+      } else if (b >= 240 && b <= 244) {
+        lower = b === 240 ? 144 : 128;
+        upper = b === 244 ? 143 : 191;
+        needed = 3;
+        cp = b & 7;
+      } else bad();
+    } else if (b < lower || b > upper) {
+      needed = seen = cp = 0;
+      lower = 128;
+      upper = 191;
+      bad();
+      i--;
     } else {
-      units.push(cp);
+      lower = 128;
+      upper = 191;
+      cp = cp << 6 | b & 63;
+      if (++seen === needed) {
+        if (cp > 65535) {
+          cp -= 65536;
+          units.push(55296 | cp >> 10, 56320 | cp & 1023);
+        } else units.push(cp);
+        needed = seen = cp = 0;
+      }
     }
     if (units.length >= BLOCK) {
       out += String.fromCharCode.apply(null, units);
       units.length = 0;
     }
   }
+  if (needed) bad();
   return out + String.fromCharCode.apply(null, units);
 };
 function Utf8Encoder() {
@@ -690,6 +707,7 @@ function wxStorage(wx) {
 
 // js/index.js
 var loading = null;
+var memory = null;
 function fail(code, message) {
   var e = new Error(code + ": " + message);
   e.name = "JimCacheError";
@@ -718,6 +736,7 @@ function load(options) {
   loading = Promise.resolve(started).then(function(result) {
     var instance = result.instance || result;
     __wbg_set_wasm(instance.exports);
+    memory = instance.exports.memory;
     if (typeof instance.exports.__wbindgen_start === "function") instance.exports.__wbindgen_start();
     return instance;
   });
@@ -800,9 +819,11 @@ Cache.prototype.clear = function() {
   });
 };
 Cache.prototype.stats = function() {
-  return JSON.parse(call(this, function(c) {
+  var s = JSON.parse(call(this, function(c) {
     return c.stats();
   }));
+  s.wasmMemoryBytes = memory ? memory.buffer.byteLength : 0;
+  return s;
 };
 Cache.prototype.close = function() {
   if (this._inner) this._inner.free();

@@ -1,0 +1,145 @@
+// Benchmarks: jim-cache against the usual hand-written cacheMsg and a careful
+// pure-JS cache, in Node (V8) and in JavaScriptCore with the JIT off.
+//
+//   node bench/run.js            full run, prints the tables
+//   node bench/run.js --write    full run, also rewrites docs/BENCHMARKS.md
+//   node bench/run.js --smoke    tiny sizes (CI: it must run and produce numbers)
+//   node bench/run.js --node-only  skip JavaScriptCore
+//
+// The package is loaded as on a device: no TextEncoder/TextDecoder or
+// WebAssembly globals, WXWebAssembly with a package path.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const zlib = require('zlib');
+const { execFileSync } = require('child_process');
+
+const ROOT = path.join(__dirname, '..');
+const PKG = path.join(ROOT, 'pkg');
+const args = new Set(process.argv.slice(2));
+const smoke = args.has('--smoke');
+
+const CONFIG = smoke
+  ? { histories: [100, 300], rounds: 3, perRound: 10, syncConvs: 4, syncPer: 20, syncRounds: 1, coldRounds: 2, budgetBytes: 256 * 1024 }
+  : { histories: [100, 1000, 5000], rounds: 7, perRound: 100, syncConvs: 20, syncPer: 100, syncRounds: 5, coldRounds: 7, budgetBytes: 8 * 1024 * 1024 };
+const JSC_CONFIG = smoke
+  ? { histories: [100], rounds: 2, perRound: 5, syncConvs: 2, syncPer: 10, syncRounds: 1, coldRounds: 1, budgetBytes: 128 * 1024 }
+  : { histories: [100, 1000, 5000], rounds: 5, perRound: 20, syncConvs: 20, syncPer: 100, syncRounds: 3, coldRounds: 3, budgetBytes: 8 * 1024 * 1024 };
+
+const realWebAssembly = globalThis.WebAssembly;
+delete globalThis.TextEncoder;
+delete globalThis.TextDecoder;
+delete globalThis.WebAssembly;
+const wasmBytes = zlib.brotliDecompressSync(fs.readFileSync(path.join(PKG, 'jim_cache_bg.wasm.br')));
+globalThis.WXWebAssembly = {
+  instantiate(p, imports) {
+    if (typeof p !== 'string') throw new TypeError('package path only');
+    return realWebAssembly.instantiate(wasmBytes, imports);
+  },
+};
+
+function loadPackage() {
+  delete require.cache[require.resolve(path.join(PKG, 'jim_cache.js'))];
+  return require(path.join(PKG, 'jim_cache.js'));
+}
+
+const FakeWx = require(path.join(ROOT, 'tests', 'js', 'fake-wx.js'));
+const { UsualCache, CarefulCache } = require('./impls.js');
+const { run } = require('./scenarios.js');
+const { performance } = require('perf_hooks');
+
+const options = (wx, extra) => Object.assign({ storage: wx, appkey: 'a1b2c3d4e5f60718293a4b5c', username: 'wx_alice', wasmPath: '/jim_cache_bg.wasm.br' }, extra || {});
+let pkg = loadPackage();
+const host = {
+  now: () => performance.now(),
+  FakeWx, UsualCache, CarefulCache,
+  openOurs: (wx, extra) => pkg.openCache(options(wx, extra)),
+  // A new module instance (compile + instantiate) and an open: a cold start.
+  coldOpen: (wx, extra) => { pkg = loadPackage(); return pkg.openCache(options(wx, extra)); },
+  log: (s) => process.stderr.write('  node: ' + s + '\n'),
+};
+
+function runJsc() {
+  const out = execFileSync('jsc', [path.join('bench', 'jsc.js'), '--', JSON.stringify(JSC_CONFIG)], {
+    cwd: ROOT, env: Object.assign({}, process.env, { JSC_useJIT: 'false' }), encoding: 'utf8', maxBuffer: 64 << 20,
+  });
+  for (const line of out.split('\n')) if (line.startsWith('  jsc: ')) process.stderr.write(line + '\n');
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error('jsc printed no result:\n' + out);
+  return JSON.parse(line.slice(7));
+}
+
+const f = (x, d = 3) => (x === undefined ? '–' : Number(x).toFixed(d));
+const ratio = (a, b) => (b > 0 ? (a / b) : NaN);
+
+function tables(node, jsc) {
+  const lines = [];
+  for (const [engine, r] of [['Node (V8)', node], ['JavaScriptCore, JIT off', jsc]]) {
+    if (!r) continue;
+    const s = r.scenarios;
+    lines.push(`### ${engine}`, '');
+    lines.push('**1. Realtime, one message per call** (median ms per message; storage bytes written and calls per message)', '');
+    lines.push('| stored before | ours ms | usual ms | careful ms | usual / ours | careful / ours | ours bytes | usual bytes | careful bytes | ours calls | usual calls | careful calls |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const n of Object.keys(s.realtime)) {
+      const x = s.realtime[n];
+      lines.push(`| ${n} | ${f(x.ours.msPerMessage)} | ${f(x.usual.msPerMessage)} | ${f(x.careful.msPerMessage)} | ${f(ratio(x.usual.msPerMessage, x.ours.msPerMessage), 1)}× | ${f(ratio(x.careful.msPerMessage, x.ours.msPerMessage), 1)}× | ${f(x.ours.bytesWrittenPerMessage, 0)} | ${f(x.usual.bytesWrittenPerMessage, 0)} | ${f(x.careful.bytesWrittenPerMessage, 0)} | ${f(x.ours.storageCallsPerMessage, 1)} | ${f(x.usual.storageCallsPerMessage, 1)} | ${f(x.careful.storageCallsPerMessage, 1)} |`);
+    }
+    const sy = s.sync;
+    lines.push('', `**2. Login sync** (${r.config.syncConvs} conversations × ${r.config.syncPer} messages; median ms per call)`, '');
+    lines.push('| | ours | usual | careful | usual / ours | careful / ours |', '|---|---|---|---|---|---|');
+    lines.push(`| into an empty cache | ${f(sy.ours.firstMs, 1)} | ${f(sy.usual.firstMs, 1)} | ${f(sy.careful.firstMs, 1)} | ${f(ratio(sy.usual.firstMs, sy.ours.firstMs), 1)}× | ${f(ratio(sy.careful.firstMs, sy.ours.firstMs), 1)}× |`);
+    lines.push(`| same sync again (all duplicates) | ${f(sy.ours.repeatMs, 1)} | ${f(sy.usual.repeatMs, 1)} | ${f(sy.careful.repeatMs, 1)} | ${f(ratio(sy.usual.repeatMs, sy.ours.repeatMs), 1)}× | ${f(ratio(sy.careful.repeatMs, sy.ours.repeatMs), 1)}× |`);
+    lines.push(`| realistic mix (80% repeats, 20% new) | ${f(sy.ours.mixMs, 1)} | ${f(sy.usual.mixMs, 1)} | ${f(sy.careful.mixMs, 1)} | ${f(ratio(sy.usual.mixMs, sy.ours.mixMs), 1)}× | ${f(ratio(sy.careful.mixMs, sy.ours.mixMs), 1)}× |`);
+    lines.push(`| storage writes during the repeat (sets / bytes) | ${sy.ours.repeatSets} / ${sy.ours.repeatBytes} | ${sy.usual.repeatSets} / ${sy.usual.repeatBytes} | ${sy.careful.repeatSets} / ${sy.careful.repeatBytes} | | |`);
+    const c = s.coldStart, st = s.steady;
+    lines.push('', '**3. Cold start** (new module instance + open + first page of the busiest conversation) and **4. steady state at the budget**', '');
+    lines.push('| | value |', '|---|---|');
+    lines.push(`| cold start, median ms | ${f(c.ms, 1)} (cache of ${c.cacheBytes} bytes, ${c.keys} keys, ${c.messages} messages, ${c.conversations} conversations) |`);
+    lines.push(`| at the budget: ms per message | ${f(st.msPerMessage)} (${f(st.evictedPerMessage, 2)} evicted per message, ${f(st.bytesWrittenPerMessage, 0)} bytes written per message) |`);
+    lines.push(`| at the budget: cache bytes / budget | ${st.bytes} / ${st.budgetBytes} |`);
+    lines.push(`| wasm linear memory, peak | ${st.wasmMemoryBytes} bytes |`, '');
+  }
+  return lines.join('\n');
+}
+
+function targets(node, jsc) {
+  const r = node.scenarios.realtime, sy = node.scenarios.sync;
+  const hi = Object.keys(r).map(Number).sort((a, b) => b - a)[0], lo = Object.keys(r).map(Number).sort((a, b) => a - b)[0];
+  const flat = ratio(r[hi].ours.msPerMessage, r[lo].ours.msPerMessage);
+  const vsUsual = ratio(r[hi].usual.msPerMessage, r[hi].ours.msPerMessage);
+  const syncVsUsual = ratio(sy.usual.firstMs, sy.ours.firstMs);
+  const syncVsCareful = ratio(sy.careful.firstMs, sy.ours.firstMs);
+  const bytes = Object.keys(r).map((n) => r[n].ours.bytesWrittenPerMessage);
+  const yes = (b) => (b ? 'met' : '**missed**');
+  return [
+    '| target | measured (Node) | |', '|---|---|---|',
+    `| ours at ${hi} stored within 2× of ours at ${lo} | ${f(flat, 2)}× | ${yes(flat <= 2)} |`,
+    `| ≥ 50× faster than the usual approach at ${hi} stored | ${f(vsUsual, 1)}× | ${yes(vsUsual >= 50)} |`,
+    `| login sync ≥ 10× faster than the usual approach | ${f(syncVsUsual, 1)}× | ${yes(syncVsUsual >= 10)} |`,
+    `| login sync no slower than the careful pure-JS cache | careful / ours = ${f(syncVsCareful, 2)}× | ${yes(syncVsCareful >= 1)} |`,
+    `| all-duplicate re-sync performs no storage writes | ${sy.ours.repeatSets} sets | ${yes(sy.ours.repeatSets === 0)} |`,
+    `| bytes written per realtime message bounded by the chunk size (16 KiB + index), independent of history | ${bytes.map((b) => f(b, 0)).join(' / ')} bytes at ${Object.keys(r).join(' / ')} stored | ${yes(Math.max(...bytes) < 16384 + 20000 && Math.max(...bytes) / Math.min(...bytes) < 2)} |`,
+    `| cold start under 20 ms for a full 8 MiB cache | ${f(node.scenarios.coldStart.ms, 1)} ms (${node.scenarios.coldStart.cacheBytes} bytes) | ${yes(node.scenarios.coldStart.ms < 20)} |`,
+    jsc ? `| (JavaScriptCore, JIT off: cold start ${f(jsc.scenarios.coldStart.ms, 1)} ms; realtime at ${hi} stored ${f(jsc.scenarios.realtime[hi].ours.msPerMessage, 2)} ms/message) | | |` : '',
+  ].join('\n');
+}
+
+(async () => {
+  process.stderr.write(`bench: ${smoke ? 'smoke' : 'full'} run\n`);
+  const node = await run(host, CONFIG);
+  const jsc = args.has('--node-only') ? null : runJsc();
+  const sizes = { wasm: fs.statSync(path.join(PKG, 'jim_cache_bg.wasm')).size, br: fs.statSync(path.join(PKG, 'jim_cache_bg.wasm.br')).size };
+  const body = [
+    `Machine: ${os.cpus().length} × ${os.cpus()[0].model}, Node ${process.version}, jsc (JavaScriptCore, \`JSC_useJIT=false\`). Package: \`jim_cache_bg.wasm\` ${sizes.wasm} bytes, \`.wasm.br\` ${sizes.br} bytes.`,
+    '', '## Targets', '', targets(node, jsc), '', '## Results', '', tables(node, jsc),
+  ].join('\n');
+  console.log(body);
+  if (args.has('--write') && !smoke) {
+    const doc = path.join(ROOT, 'docs', 'BENCHMARKS.md');
+    const head = fs.readFileSync(doc, 'utf8').split('<!-- results -->')[0];
+    fs.writeFileSync(doc, head + '<!-- results -->\n\n' + body + '\n');
+    process.stderr.write('bench: wrote docs/BENCHMARKS.md\n');
+  }
+})().catch((e) => { console.error(e); process.exit(1); });
