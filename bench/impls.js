@@ -68,6 +68,17 @@
     if (ids.length) this.wx.setStorageSync('careful:index', this.index);
   };
 
+  // Fill the usual cache as if `list` had arrived one by one, without paying
+  // for it (its cost is quadratic): one write per sender array.
+  UsualCache.prototype.prefill = function (list) {
+    var arrays = {}, wx = this.wx;
+    list.forEach(function (m) {
+      var key = m.from_username || m.content.from_id;
+      (arrays[key] = arrays[key] || wx.getStorageSync(key) || []).push({ type: m.content.msg_type, body: m.content.msg_body, time: m.content.create_time });
+    });
+    Object.keys(arrays).forEach(function (k) { wx.setStorageSync(k, arrays[k]); });
+  };
+
   var api = { UsualCache: UsualCache, CarefulCache: CarefulCache };
   if (typeof module !== 'undefined' && module.exports) module.exports = api;
   else { root.UsualCache = UsualCache; root.CarefulCache = CarefulCache; }

@@ -26,7 +26,7 @@ module.exports = __toCommonJS(index_exports);
 
 // js/utf8.js
 var BLOCK = 4096;
-var nativeUri = typeof escape === "function";
+var nativeUri = typeof escape === "function" && !/\n\s+at /.test(String(new Error().stack));
 function binaryString(bytes, from) {
   var s = "";
   for (var i = from; i < bytes.length; i += BLOCK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + BLOCK));

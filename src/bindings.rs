@@ -169,8 +169,7 @@ impl JimCache {
     #[wasm_bindgen(js_name = cacheMsg)]
     pub fn cache_msg(&mut self, data: &str, mode: &str) -> Result<String, JsValue> {
         let mode = Mode::parse(mode).map_err(js_error)?;
-        let v = parse_json("data", data)?;
-        self.inner.cache_messages(&v, mode).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.cache_messages_json(data, mode).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// A send's `onSuccess(data, msg)`, both as JSON.

@@ -40,7 +40,7 @@ use serde_json::Value;
 use crate::budget::{choose_victim, effective_budget, eviction_order};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::index::{chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, ChunkMeta, Conv, Dirty, Index, IndexProblem, Slot, SCHEMA_VERSION};
+use crate::index::{appended_chunk_json, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, ChunkMeta, Conv, Dirty, Index, IndexProblem, Slot, SCHEMA_VERSION};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
@@ -165,7 +165,8 @@ pub struct Cache<S: Storage> {
     index_bytes: u64,
     /// Bytes of all our keys in storage, as far as we know.
     total_bytes: u64,
-    loaded: HashMap<u64, (Vec<Record>, u64)>,
+    /// Parsed chunks: records, last use, and the stored value when known.
+    loaded: HashMap<u64, (Vec<Record>, u64, Option<String>)>,
     tick: u64,
     /// Keys of ours whose removal failed after a commit; retried later.
     strays: Vec<(String, u64)>,
@@ -374,7 +375,7 @@ impl<S: Storage> Cache<S> {
             let mut conv = Conv::new();
             conv.last = records.last().cloned();
             conv.read_at = conv.activity();
-            conv.slots.push(Slot::Dirty(Dirty { records, origins, planned: None }));
+            conv.slots.push(Slot::Dirty(Dirty { records, base: None, origins, planned: None }));
             index.convs.insert(id, conv);
         }
         Ok(index)
@@ -407,6 +408,13 @@ impl<S: Storage> Cache<S> {
     /// `onMsgReceive` (`realtime`) delivered.
     pub fn cache_messages(&mut self, payload: &Value, mode: Mode) -> Result<Report> {
         let batch = payload::parse_messages(payload, mode, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// [`Cache::cache_messages`] from the payload's JSON text (what the JS
+    /// bindings pass): parsed without building a JSON tree.
+    pub fn cache_messages_json(&mut self, text: &str, mode: Mode) -> Result<Report> {
+        let batch = payload::parse_messages_json(text, mode, self.account())?;
         self.apply(&batch, &[])
     }
 
@@ -560,7 +568,7 @@ impl<S: Storage> Cache<S> {
         loop {
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             if conv.slots.is_empty() {
-                conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], origins: vec![], planned: None }));
+                conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], base: None, origins: vec![], planned: None }));
                 self.added(call, conv_id, &rec, rep);
                 return Ok(());
             }
@@ -602,7 +610,7 @@ impl<S: Storage> Cache<S> {
             if si == newest {
                 if let Slot::Stored(m) = &conv.slots[si] {
                     if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > self.cfg.chunk_bytes as usize {
-                        conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], origins: vec![], planned: None }));
+                        conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], base: None, origins: vec![], planned: None }));
                         self.added(call, conv_id, &rec, rep);
                         return Ok(());
                     }
@@ -615,6 +623,9 @@ impl<S: Storage> Cache<S> {
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
             let at = d.records.partition_point(|r| r.pos() < pos);
+            if at < d.records.len() {
+                d.base = None; // not an append: serialise the whole chunk
+            }
             d.records.insert(at, rec.clone());
             self.added(call, conv_id, &rec, rep);
             return Ok(());
@@ -674,6 +685,7 @@ impl<S: Storage> Cache<S> {
         }
         let conv = self.index.convs.get_mut(conv_id).expect("present");
         let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
+        d.base = None;
         let rec = &mut d.records[i];
         rec.retract();
         if !rec.out && rec.time > conv.read_at && conv.unread > 0 {
@@ -700,13 +712,19 @@ impl<S: Storage> Cache<S> {
         }
         let Some(value) = self.storage.get(&self.ns.chunk_key(key))? else { return Ok(false) };
         let Ok(records) = parse_chunk(conv_id, &value) else { return Ok(false) };
+        self.keep_loaded(key, records, Some(value));
+        Ok(true)
+    }
+
+    /// Adds a parsed chunk to the bounded set kept in memory.
+    fn keep_loaded(&mut self, key: u64, records: Vec<Record>, value: Option<String>) {
+        self.tick += 1;
         if self.loaded.len() >= LOADED_CHUNKS {
             if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.1) {
                 self.loaded.remove(&old);
             }
         }
-        self.loaded.insert(key, (records, self.tick));
-        Ok(true)
+        self.loaded.insert(key, (records, self.tick, value));
     }
 
     fn records(&self, conv_id: &ConvId, si: usize) -> Option<&[Record]> {
@@ -741,9 +759,10 @@ impl<S: Storage> Cache<S> {
         if !self.ensure_loaded(conv_id, key)? {
             return Ok(false);
         }
-        let records = self.loaded.remove(&key).expect("loaded").0;
+        let (records, _, value) = self.loaded.remove(&key).expect("loaded");
+        let base = value.map(|v| (v, records.len()));
         self.index.convs.get_mut(conv_id).expect("present").slots[si] =
-            Slot::Dirty(Dirty { records, origins: vec![(key, bytes)], planned: None });
+            Slot::Dirty(Dirty { records, base, origins: vec![(key, bytes)], planned: None });
         Ok(true)
     }
 
@@ -801,6 +820,7 @@ impl<S: Storage> Cache<S> {
                 }
                 let conv = self.index.convs.get_mut(id).expect("present");
                 let Slot::Dirty(d) = &mut conv.slots[0] else { unreachable!() };
+                d.base = None;
                 let excess = d.records.len() - max as usize;
                 let gone: Vec<Record> = d.records.drain(..excess).collect();
                 if let Some(l) = gone.last() {
@@ -826,14 +846,28 @@ impl<S: Storage> Cache<S> {
                             call.early.extend(d.origins);
                             continue;
                         }
-                        for piece in split(id, d.records, chunk_bytes) {
+                        // Serialise once; only an oversized chunk is sized record by record and split.
+                        let appended = d.base.as_ref().and_then(|(b, n)| appended_chunk_json(b, *n, &d.records));
+                        let whole = appended.unwrap_or_else(|| chunk_json(id, &d.records));
+                        let pieces = if whole.len() <= chunk_bytes || d.records.len() == 1 {
+                            vec![(d.records, whole)]
+                        } else {
+                            split(id, d.records, chunk_bytes)
+                                .into_iter()
+                                .map(|p| {
+                                    let v = chunk_json(id, &p);
+                                    (p, v)
+                                })
+                                .collect()
+                        };
+                        for (piece, value) in pieces {
                             let key = self.index.next_key;
                             self.index.next_key += 1;
-                            let value = chunk_json(id, &piece);
                             let k = self.ns.chunk_key(key);
                             let bytes = (k.len() + value.len()) as u32;
                             conv.slots.push(Slot::Dirty(Dirty {
                                 records: piece,
+                                base: None,
                                 origins: d.origins.clone(),
                                 planned: Some((key, value, bytes)),
                             }));
@@ -960,12 +994,13 @@ impl<S: Storage> Cache<S> {
                 self.strays.push((key, *b as u64));
             }
         }
-        // Memory follows storage: dirty slots become stored, and stay parsed.
+        // Memory follows storage: dirty slots become stored, and stay parsed
+        // (with their value, so that the next append need not re-serialise).
         let mut fresh = Vec::new();
         for conv in self.index.convs.values_mut() {
             for slot in conv.slots.iter_mut() {
                 if let Slot::Dirty(d) = slot {
-                    let (key, _, bytes) = d.planned.take().expect("planned before write");
+                    let (key, value, bytes) = d.planned.take().expect("planned before write");
                     let records = std::mem::take(&mut d.records);
                     let meta = ChunkMeta {
                         key,
@@ -975,18 +1010,12 @@ impl<S: Storage> Cache<S> {
                         bytes,
                     };
                     *slot = Slot::Stored(meta);
-                    fresh.push((key, records));
+                    fresh.push((key, records, value));
                 }
             }
         }
-        for (key, records) in fresh {
-            self.tick += 1;
-            if self.loaded.len() >= LOADED_CHUNKS {
-                if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.1) {
-                    self.loaded.remove(&old);
-                }
-            }
-            self.loaded.insert(key, (records, self.tick));
+        for (key, records, value) in fresh {
+            self.keep_loaded(key, records, Some(value));
         }
         self.total_bytes = self.index_bytes
             + self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum::<u64>()
@@ -1098,9 +1127,6 @@ fn locate(slots: &[Slot], pos: Pos) -> usize {
 fn split(conv: &ConvId, records: Vec<Record>, limit: usize) -> Vec<Vec<Record>> {
     let overhead = chunk_overhead(conv, 1);
     let sizes: Vec<usize> = records.iter().map(|r| r.stored_len() + 1).collect();
-    if overhead + sizes.iter().sum::<usize>() <= limit {
-        return vec![records];
-    }
     let mut out = Vec::new();
     let mut cur = Vec::new();
     let mut cur_bytes = overhead;

@@ -48,6 +48,10 @@ pub struct ChunkMeta {
 #[derive(Debug, Clone)]
 pub struct Dirty {
     pub records: Vec<Record>,
+    /// The stored value of this chunk and how many of `records` it holds,
+    /// while the call has only appended: the new value is then the old one
+    /// plus the new records, without serialising the whole chunk again.
+    pub base: Option<(String, usize)>,
     /// Committed chunks (key, bytes) whose records this one replaces.
     pub origins: Vec<(u64, u32)>,
     /// Set when the call serialises it: (key, value, bytes).
@@ -271,6 +275,23 @@ impl Index {
 }
 
 // ---- chunk values ------------------------------------------------------
+
+/// A chunk's new value when records were only appended to `base`, which
+/// holds the first `n` of them.
+pub fn appended_chunk_json(base: &str, n: usize, records: &[Record]) -> Option<String> {
+    let head = base.strip_suffix("]}")?;
+    if n == 0 || n >= records.len() {
+        return None;
+    }
+    let mut out = String::with_capacity(base.len() + (records.len() - n) * 128);
+    out.push_str(head);
+    for r in &records[n..] {
+        out.push(',');
+        out.push_str(&serde_json::to_string(r).expect("records always serialize"));
+    }
+    out.push_str("]}");
+    Some(out)
+}
 
 /// Serialises a chunk of `conv`.
 pub fn chunk_json(conv: &ConvId, records: &[Record]) -> String {

@@ -17,6 +17,9 @@
 //! a reason, and the valid messages around it are kept. Only a payload that is
 //! not a batch at all is an [`Error::BadPayload`].
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -107,62 +110,250 @@ impl Mode {
 }
 
 /// Entry-level facts that fill gaps in a sync message.
-#[derive(Default, Clone, Copy)]
+#[derive(Default, Clone)]
 struct Hint<'a> {
     gid: Option<u64>,
-    peer: Option<&'a str>,
-    peer_appkey: Option<&'a str>,
+    peer: Option<Cow<'a, str>>,
+    peer_appkey: Option<Cow<'a, str>>,
 }
 
-/// Parses what `onSyncConversation` or `onMsgReceive` delivered. The shape is
-/// recognised from the data, so either mode accepts an array of entries, one
-/// entry, `{messages: [...]}`, an array of messages or one message; `mode` is
+/// Parses what `onSyncConversation` or `onMsgReceive` delivered, given as
+/// the JSON text of the callback's argument. The shape is recognised from the
+/// data, so either mode accepts an array of entries, one entry,
+/// `{messages: [...]}`, an array of messages or one message; `mode` is
 /// validated by the caller and kept for the API's symmetry with the SDK.
-pub fn parse_messages(v: &Value, _mode: Mode, acct: Account) -> Result<Batch> {
+///
+/// The envelope is read into borrowed views of the text ([`Item`],
+/// [`ContentIn`], [`BodyIn`]): unknown fields are skipped, not built, and
+/// body fields are copied as raw JSON. No generic JSON tree is built: on
+/// iOS the module runs in an interpreter, where that difference is large.
+pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Batch> {
     let mut batch = Batch::default();
-    match v {
-        Value::Array(items) => {
+    match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            let items: Vec<Raw> = serde_json::from_str(text).map_err(bad_json)?;
             for item in items {
                 parse_item(item, acct, &mut batch);
             }
         }
-        Value::Object(o) if o.get("messages").is_some_and(Value::is_array) => {
-            for item in o["messages"].as_array().into_iter().flatten() {
-                parse_item(item, acct, &mut batch);
+        Some(b'{') => {
+            let top: Item = serde_json::from_str(text).map_err(bad_json)?;
+            match top.messages.filter(|r| starts(r, b'[')) {
+                Some(list) => {
+                    let items: Vec<Raw> = serde_json::from_str(list.get()).map_err(bad_json)?;
+                    for item in items {
+                        parse_item(item, acct, &mut batch);
+                    }
+                }
+                None if top.msgs.is_some() => parse_entry(&top, acct, &mut batch),
+                None if top.content.is_some() || top.msg_id.is_some() => {
+                    push(parse_message(&top, None, Hint::default(), acct), &mut batch)
+                }
+                None => {
+                    return Err(Error::BadPayload(
+                        "expected a sync entry array, {messages: [...]}, or a message; got an object with none of msgs, messages, content".into(),
+                    ))
+                }
             }
         }
-        Value::Object(o) if is_entry(o) || is_message(o) => parse_item(v, acct, &mut batch),
-        Value::Object(_) => {
-            return Err(Error::BadPayload(
-                "expected a sync entry array, {messages: [...]}, or a message; got an object with none of msgs, messages, content".into(),
-            ))
-        }
-        other => {
+        _ => {
+            let v: Value = serde_json::from_str(text).map_err(bad_json)?;
             return Err(Error::BadPayload(format!(
                 "expected an array or object from onSyncConversation/onMsgReceive, got {}",
-                type_name(other)
-            )))
+                type_name(&v)
+            )));
         }
     }
     Ok(batch)
 }
 
-fn is_entry(o: &Map<String, Value>) -> bool {
-    o.contains_key("msgs")
+/// [`parse_messages_json`] for an already parsed value.
+pub fn parse_messages(v: &Value, mode: Mode, acct: Account) -> Result<Batch> {
+    parse_messages_json(&v.to_string(), mode, acct)
 }
 
-fn is_message(o: &Map<String, Value>) -> bool {
-    o.contains_key("content") || o.contains_key("msg_id")
+fn bad_json(e: serde_json::Error) -> Error {
+    Error::BadPayload(format!("payload is not valid JSON: {e}"))
 }
 
-fn parse_item(item: &Value, acct: Account, batch: &mut Batch) {
-    match item {
-        Value::Object(o) if is_entry(o) => parse_entry(o, acct, batch),
-        Value::Object(o) if is_message(o) => push(parse_message(item, Hint::default(), acct), batch),
-        other => batch.rejected.push(Rejection {
+type Raw<'a> = &'a RawValue;
+
+/// A sync entry or a message: the fields we read, still raw JSON, except
+/// `content` when `C` is [`ContentIn`] (the one-pass fast path).
+#[derive(Deserialize)]
+struct Item<'a, C = Raw<'a>> {
+    #[serde(borrow, default)]
+    msg_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    ctime_ms: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msg_type: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_gid: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    key: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_username: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_appkey: Option<Raw<'a>>,
+    #[serde(default = "Option::default", bound(deserialize = "C: Deserialize<'de>"))]
+    content: Option<C>,
+    #[serde(borrow, default)]
+    msgs: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    messages: Option<Raw<'a>>,
+}
+
+impl<C> Default for Item<'_, C> {
+    fn default() -> Self {
+        Item {
+            msg_id: None,
+            ctime_ms: None,
+            msg_type: None,
+            from_gid: None,
+            key: None,
+            from_username: None,
+            from_appkey: None,
+            content: None,
+            msgs: None,
+            messages: None,
+        }
+    }
+}
+
+/// `content`: the message protocol object.
+#[derive(Deserialize, Default)]
+struct ContentIn<'a> {
+    #[serde(borrow, default)]
+    target_type: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    target_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    target_appkey: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_appkey: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    create_time: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msg_type: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msg_body: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    at_list: Option<Raw<'a>>,
+}
+
+/// `msg_body` of the known types (and `msg_body.video`): every field a chat
+/// UI may need, raw.
+#[derive(Deserialize, Default)]
+struct BodyIn<'a> {
+    #[serde(borrow, default)]
+    text: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    media_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    media_crc32: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    width: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    height: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    format: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    fsize: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    hash: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    duration: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    fname: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    latitude: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    longitude: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    scale: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    label: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    lable: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    video: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    thumb: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    extras: Option<Raw<'a>>,
+}
+
+fn starts(r: Raw, c: u8) -> bool {
+    r.get().as_bytes().first() == Some(&c)
+}
+
+fn raw_type_name(r: Raw) -> &'static str {
+    match r.get().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't') | Some(b'f') => "a boolean",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "a number",
+    }
+}
+
+/// A JSON string's value (borrowed unless it has escapes).
+fn raw_str<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
+    let r = r.filter(|r| starts(r, b'"'))?;
+    serde_json::from_str::<Cow<'a, str>>(r.get()).ok().filter(|s| !s.is_empty())
+}
+
+/// A non-negative integer from a JSON number or a string of digits.
+fn raw_u64(r: Raw) -> Option<u64> {
+    let s = r.get();
+    let digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(inner) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        return if digits(inner) { inner.parse().ok() } else { None };
+    }
+    if digits(s) {
+        return s.parse().ok();
+    }
+    let f: f64 = s.parse().ok()?;
+    (f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE as f64).then_some(f as u64)
+}
+
+fn raw_positive(r: Option<Raw>) -> Option<u64> {
+    raw_u64(r?).filter(|&n| n > 0 && n <= MAX_SAFE)
+}
+
+fn raw_short(r: Raw) -> String {
+    let s = r.get();
+    if s.len() > 40 {
+        let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+        format!("{}…", &s[..cut])
+    } else {
+        s.to_string()
+    }
+}
+
+fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
+    if !starts(item, b'{') {
+        batch.rejected.push(Rejection {
             id: None,
-            reason: format!("neither a sync entry (msgs) nor a message (content): {}", type_name(other)),
+            reason: format!("neither a sync entry (msgs) nor a message (content): {}", raw_type_name(item)),
+        });
+        return;
+    }
+    if let Some(result) = parse_message_fast(item, &Hint::default(), acct) {
+        return push(result, batch);
+    }
+    match serde_json::from_str::<Item>(item.get()) {
+        Ok(it) if it.msgs.is_some() => parse_entry(&it, acct, batch),
+        Ok(it) if it.content.is_some() || it.msg_id.is_some() => push(parse_message(&it, None, Hint::default(), acct), batch),
+        Ok(_) => batch.rejected.push(Rejection {
+            id: None,
+            reason: "neither a sync entry (msgs) nor a message (content): an object".into(),
         }),
+        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
     }
 }
 
@@ -174,95 +365,136 @@ fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &mut Batch) 
     }
 }
 
-fn parse_entry(o: &Map<String, Value>, acct: Account, batch: &mut Batch) {
-    let Some(msgs) = o.get("msgs").and_then(Value::as_array) else {
+fn parse_entry(entry: &Item, acct: Account, batch: &mut Batch) {
+    let msgs: Option<Vec<Raw>> = entry.msgs.filter(|r| starts(r, b'[')).and_then(|r| serde_json::from_str(r.get()).ok());
+    let Some(msgs) = msgs else {
         batch.rejected.push(Rejection { id: None, reason: "sync entry whose msgs is not an array".into() });
         return;
     };
-    let group = o.get("msg_type").and_then(Value::as_u64) == Some(4);
+    let group = entry.msg_type.and_then(raw_u64) == Some(4);
     let hint = Hint {
-        gid: if group {
-            o.get("from_gid").and_then(positive).or_else(|| o.get("key").and_then(positive))
-        } else {
-            None
-        },
-        peer: o.get("from_username").and_then(non_empty_str),
-        peer_appkey: o.get("from_appkey").and_then(non_empty_str),
+        gid: if group { raw_positive(entry.from_gid).or_else(|| raw_positive(entry.key)) } else { None },
+        peer: raw_str(entry.from_username),
+        peer_appkey: raw_str(entry.from_appkey),
     };
     for m in msgs {
-        push(parse_message(m, hint, acct), batch);
+        if !starts(m, b'{') {
+            batch.rejected.push(Rejection { id: None, reason: format!("message is {}, not an object", raw_type_name(m)) });
+            continue;
+        }
+        if let Some(result) = parse_message_fast(m, &hint, acct) {
+            push(result, batch);
+            continue;
+        }
+        match serde_json::from_str::<Item>(m.get()) {
+            Ok(it) => push(parse_message(&it, None, hint.clone(), acct), batch),
+            Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
+        }
     }
 }
 
-/// One message of either shape. `Ok(None)` means "not a conversation
-/// message" (chat rooms), which is skipped, not rejected.
-fn parse_message(v: &Value, hint: Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
-    let Some(m) = v.as_object() else {
-        return Err(Rejection { id: None, reason: format!("message is {}, not an object", type_name(v)) });
-    };
-    let id = parse_id(m.get("msg_id")).map_err(|reason| Rejection { id: None, reason })?;
+/// A well-formed message in one pass over its text: `None` when it is not
+/// (or is an entry), so that the lenient path can say exactly what is wrong.
+fn parse_message_fast(raw: Raw, hint: &Hint, acct: Account) -> Option<std::result::Result<Option<Incoming>, Rejection>> {
+    let m: Item<ContentIn> = serde_json::from_str(raw.get()).ok()?;
+    if m.msgs.is_some() || m.messages.is_some() {
+        return None;
+    }
+    let Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, content, .. } = m;
+    let content = content?;
+    let envelope = Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, ..Item::default() };
+    Some(parse_message(&envelope, Some(content), hint.clone(), acct))
+}
+
+/// One message of either shape, `content` already parsed or still raw in
+/// `m`. `Ok(None)` means "not a conversation message" (chat rooms), which is
+/// skipped, not rejected.
+fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
+    let id = parse_raw_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
-    let content = m
-        .get("content")
-        .and_then(Value::as_object)
-        .ok_or_else(|| reject("missing content object".into()))?;
-    let target_type = content.get("target_type").and_then(Value::as_str);
-    if target_type == Some("chatroom") {
+    let content: ContentIn = match content {
+        Some(c) => c,
+        None => m
+            .content
+            .filter(|r| starts(r, b'{'))
+            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .ok_or_else(|| reject("missing content object".into()))?,
+    };
+    let target_type = raw_str(content.target_type);
+    if target_type.as_deref() == Some("chatroom") {
         return Ok(None);
     }
-    let from = content
-        .get("from_id")
-        .and_then(non_empty_str)
-        .or_else(|| m.get("from_username").and_then(non_empty_str))
+    let from = raw_str(content.from_id)
+        .or_else(|| raw_str(m.from_username))
         .ok_or_else(|| reject("missing content.from_id (sender)".into()))?;
-    let (time, server_time) = parse_time(m, content).map_err(reject)?;
-    let msg_type = content
-        .get("msg_type")
-        .and_then(Value::as_str)
-        .ok_or_else(|| reject("missing content.msg_type".into()))?;
-    let (kind, body) = build_body(msg_type, content).map_err(reject)?;
+    let (time, server_time) = raw_time(m.ctime_ms, content.create_time).map_err(reject)?;
+    let msg_type = raw_str(content.msg_type).ok_or_else(|| reject("missing content.msg_type".into()))?;
+    let (kind, body) = build_body(&msg_type, &content).map_err(reject)?;
 
-    let from_appkey = content
-        .get("from_appkey")
-        .and_then(non_empty_str)
-        .or_else(|| m.get("from_appkey").and_then(non_empty_str))
-        .unwrap_or(acct.appkey);
+    let from_appkey = raw_str(content.from_appkey).or_else(|| raw_str(m.from_appkey));
+    let from_appkey = from_appkey.as_deref().unwrap_or(acct.appkey);
     let out = from == acct.username && from_appkey == acct.appkey;
 
-    let group = target_type == Some("group")
-        || m.get("msg_type").and_then(Value::as_u64) == Some(4)
+    let group = target_type.as_deref() == Some("group")
+        || m.msg_type.and_then(raw_u64) == Some(4)
         || (target_type.is_none() && hint.gid.is_some());
     let conv = if group {
-        let gid = m
-            .get("from_gid")
-            .and_then(positive)
-            .or_else(|| content.get("target_id").and_then(positive))
+        let gid = raw_positive(m.from_gid)
+            .or_else(|| raw_positive(content.target_id))
             .or(hint.gid)
             .ok_or_else(|| reject("group message without a gid (from_gid or content.target_id)".into()))?;
         ConvId::group(gid)
     } else if out {
-        let peer = content
-            .get("target_id")
-            .and_then(non_empty_str)
-            .or(hint.peer)
+        let target = raw_str(content.target_id);
+        let peer = target
+            .as_deref()
+            .or(hint.peer.as_deref())
             .ok_or_else(|| reject("own message without content.target_id".into()))?;
-        let appkey = content
-            .get("target_appkey")
-            .and_then(non_empty_str)
-            .or_else(|| hint.peer.filter(|p| *p == peer).and(hint.peer_appkey))
-            .or_else(|| content.get("from_appkey").and_then(non_empty_str))
-            .unwrap_or(acct.appkey);
+        let target_appkey = raw_str(content.target_appkey);
+        let appkey = target_appkey
+            .as_deref()
+            .or_else(|| hint.peer.as_deref().filter(|p| *p == peer).and(hint.peer_appkey.as_deref()))
+            .unwrap_or(from_appkey);
         ConvId::single(appkey, peer)
     } else {
-        ConvId::single(from_appkey, from)
+        ConvId::single(from_appkey, &from)
     };
 
-    let record = Record { id, time, kind, from: from.to_string(), out, retracted: false, body };
-    let len = record.stored_len();
-    if len > MAX_RECORD_BYTES {
-        return Err(reject(format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})")));
+    let record = Record { id, time, kind, from: from.into_owned(), out, retracted: false, body };
+    // Cheap bound first; the exact size only for large messages.
+    if record.body.get().len() + record.from.len() * 6 + 100 > MAX_RECORD_BYTES {
+        let len = record.stored_len();
+        if len > MAX_RECORD_BYTES {
+            return Err(reject(format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})")));
+        }
     }
     Ok(Some(Incoming { conv, record, server_time }))
+}
+
+fn parse_raw_id(r: Option<Raw>) -> std::result::Result<u64, String> {
+    let r = r.ok_or("missing msg_id")?;
+    let id = raw_u64(r).ok_or_else(|| format!("msg_id must be a positive integer, got {}", raw_short(r)))?;
+    if id == 0 || id > MAX_SAFE {
+        return Err(format!("msg_id out of range (1..2^53): {id}"));
+    }
+    Ok(id)
+}
+
+/// Server time in ms: `ctime_ms`, else `content.create_time` (sender clock,
+/// seconds or ms). Values that look like seconds are scaled. The flag says
+/// whether the server's time was used.
+fn raw_time(ctime: Option<Raw>, create: Option<Raw>) -> std::result::Result<(u64, bool), String> {
+    let (raw, field, seconds_below) = match (ctime, create) {
+        (Some(v), _) => (v, "ctime_ms", SECONDS_BELOW),
+        (None, Some(v)) => (v, "content.create_time", 1_000_000_000_000),
+        (None, None) => return Err("no time: neither ctime_ms nor content.create_time".into()),
+    };
+    let t = raw_u64(raw).ok_or_else(|| format!("{field} must be a positive integer, got {}", raw_short(raw)))?;
+    let t = if t < seconds_below { t.saturating_mul(1000) } else { t };
+    if t == 0 || t > MAX_SAFE {
+        return Err(format!("{field} out of range: {}", raw_short(raw)));
+    }
+    Ok((t, field == "ctime_ms"))
 }
 
 /// `msg_id`: a positive integer below 2^53, as a number or a numeric string.
@@ -273,25 +505,6 @@ fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
         return Err(format!("msg_id out of range (1..2^53): {id}"));
     }
     Ok(id)
-}
-
-/// Server time in ms: `ctime_ms`, else `content.create_time` (sender clock,
-/// seconds or ms). Values that look like seconds are scaled. The flag says
-/// whether the server's time was used.
-fn parse_time(m: &Map<String, Value>, content: &Map<String, Value>) -> std::result::Result<(u64, bool), String> {
-    let (raw, field, seconds_below) = match m.get("ctime_ms").filter(|v| !v.is_null()) {
-        Some(v) => (v, "ctime_ms", SECONDS_BELOW),
-        None => match content.get("create_time").filter(|v| !v.is_null()) {
-            Some(v) => (v, "content.create_time", 1_000_000_000_000),
-            None => return Err("no time: neither ctime_ms nor content.create_time".into()),
-        },
-    };
-    let t = to_u64(raw).ok_or_else(|| format!("{field} must be a positive integer, got {}", short(raw)))?;
-    let t = if t < seconds_below { t.saturating_mul(1000) } else { t };
-    if t == 0 || t > MAX_SAFE {
-        return Err(format!("{field} out of range: {}", short(raw)));
-    }
-    Ok((t, field == "ctime_ms"))
 }
 
 /// A non-negative integer from a JSON number or a string of digits.
@@ -338,129 +551,147 @@ fn short(v: &Value) -> String {
     }
 }
 
+/// Builds a JSON object from raw fields, skipping absent and null ones.
+struct ObjectOut(String);
+
+impl ObjectOut {
+    fn new() -> Self {
+        ObjectOut(String::with_capacity(96))
+    }
+    fn field(&mut self, key: &str, value: Option<Raw>) {
+        if let Some(v) = value.filter(|v| v.get() != "null") {
+            self.0.push(if self.0.is_empty() { '{' } else { ',' });
+            self.0.push('"');
+            self.0.push_str(key);
+            self.0.push_str("\":");
+            self.0.push_str(v.get());
+        }
+    }
+    fn finish(mut self) -> Box<RawValue> {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        RawValue::from_string(self.0).unwrap_or_else(|_| empty_body())
+    }
+}
+
 /// The fields of `msg_body` a chat UI needs, per content type.
-fn build_body(msg_type: &str, content: &Map<String, Value>) -> std::result::Result<(Kind, Box<RawValue>), String> {
-    let empty = Map::new();
-    let mb = match content.get("msg_body") {
-        Some(Value::Object(o)) => o,
-        None | Some(Value::Null) => &empty,
-        Some(other) if msg_type == "custom" || Kind::parse(msg_type).is_none() => {
-            // Custom and unknown bodies are the developer's: keep any JSON.
-            let kind = if msg_type == "custom" { Kind::Custom } else { Kind::Unknown };
-            let body = if kind == Kind::Custom {
-                other.clone()
-            } else {
-                serde_json::json!({ "msg_type": msg_type, "msg_body": other })
-            };
-            return Ok((kind, raw(&body)));
+fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind, Box<RawValue>), String> {
+    let mb = content.msg_body.filter(|r| r.get() != "null");
+    let known = matches!(msg_type, "text" | "image" | "voice" | "file" | "location" | "video");
+    if !known {
+        // Custom and unknown bodies are the developer's: keep any JSON.
+        let body = mb.map(|r| r.get()).unwrap_or("{}");
+        let json = if msg_type == "custom" {
+            body.to_string()
+        } else {
+            format!(r#"{{"msg_type":{},"msg_body":{}}}"#, Value::String(msg_type.to_string()), body)
+        };
+        let kind = if msg_type == "custom" { Kind::Custom } else { Kind::Unknown };
+        return Ok((kind, RawValue::from_string(json).unwrap_or_else(|_| empty_body())));
+    }
+    let b: BodyIn = match mb {
+        None => BodyIn::default(),
+        Some(r) if starts(r, b'{') => {
+            serde_json::from_str(r.get()).map_err(|e| format!("msg_body of a {msg_type} message is unreadable: {e}"))?
         }
-        Some(other) => return Err(format!("msg_body of a {msg_type} message is {}", type_name(other))),
+        Some(r) => return Err(format!("msg_body of a {msg_type} message is {}", raw_type_name(r))),
     };
-    let mut out = Map::new();
-    let copy = |out: &mut Map<String, Value>, keys: &[&str]| {
-        for k in keys {
-            if let Some(v) = mb.get(*k).filter(|v| !v.is_null()) {
-                out.insert((*k).to_string(), v.clone());
-            }
-        }
+    let need_str = |v: Option<Raw>, key: &str| match v {
+        Some(r) if starts(r, b'"') => Ok(()),
+        _ => Err(format!("{msg_type} message without msg_body.{key}")),
     };
-    let need_str = |key: &str| -> std::result::Result<(), String> {
-        match mb.get(key) {
-            Some(Value::String(_)) => Ok(()),
-            _ => Err(format!("{msg_type} message without msg_body.{key}")),
-        }
-    };
+    let is_number = |v: Option<Raw>| v.is_some_and(|r| matches!(r.get().as_bytes().first(), Some(b'-' | b'0'..=b'9')));
+    let mut out = ObjectOut::new();
     let kind = match msg_type {
         "text" => {
-            need_str("text")?;
-            copy(&mut out, &["text"]);
+            need_str(b.text, "text")?;
+            out.field("text", b.text);
             Kind::Text
         }
         "image" => {
-            need_str("media_id")?;
-            copy(&mut out, &["media_id", "media_crc32", "width", "height", "format", "fsize", "hash"]);
+            need_str(b.media_id, "media_id")?;
+            for (k, v) in [("media_id", b.media_id), ("media_crc32", b.media_crc32), ("width", b.width), ("height", b.height), ("format", b.format), ("fsize", b.fsize), ("hash", b.hash)] {
+                out.field(k, v);
+            }
             Kind::Image
         }
         "voice" => {
-            need_str("media_id")?;
-            copy(&mut out, &["media_id", "media_crc32", "duration", "format", "fsize", "hash"]);
+            need_str(b.media_id, "media_id")?;
+            for (k, v) in [("media_id", b.media_id), ("media_crc32", b.media_crc32), ("duration", b.duration), ("format", b.format), ("fsize", b.fsize), ("hash", b.hash)] {
+                out.field(k, v);
+            }
             Kind::Voice
         }
         "file" => {
-            need_str("media_id")?;
-            copy(&mut out, &["media_id", "media_crc32", "fsize", "fname", "hash"]);
+            need_str(b.media_id, "media_id")?;
+            for (k, v) in [("media_id", b.media_id), ("media_crc32", b.media_crc32), ("fsize", b.fsize), ("fname", b.fname), ("hash", b.hash)] {
+                out.field(k, v);
+            }
             // The mini-program SDK sends videos as files flagged by extras.video.
-            match mb.get("extras").and_then(|e| e.get("video")) {
-                Some(flag) if truthy(flag) => {
-                    if let Some(ext) = flag.as_str() {
-                        out.insert("format".into(), Value::String(ext.to_string()));
+            #[derive(Deserialize)]
+            struct Flag<'a> {
+                #[serde(borrow, default)]
+                video: Option<Raw<'a>>,
+            }
+            let flag = b
+                .extras
+                .filter(|e| starts(e, b'{'))
+                .and_then(|e| serde_json::from_str::<Flag>(e.get()).ok())
+                .and_then(|f| f.video)
+                .filter(|v| truthy(v));
+            match flag {
+                Some(v) => {
+                    if starts(v, b'"') {
+                        out.field("format", Some(v));
                     }
                     Kind::Video
                 }
-                _ => Kind::File,
+                None => Kind::File,
             }
         }
         "location" => {
-            for k in ["latitude", "longitude"] {
-                if !mb.get(k).is_some_and(Value::is_number) {
+            for (k, v) in [("latitude", b.latitude), ("longitude", b.longitude)] {
+                if !is_number(v) {
                     return Err(format!("location message without numeric msg_body.{k}"));
                 }
             }
-            copy(&mut out, &["latitude", "longitude", "scale", "label"]);
             // The protocol doc spells it `lable`; accept that too.
-            if !out.contains_key("label") {
-                if let Some(l) = mb.get("lable").filter(|v| v.is_string()) {
-                    out.insert("label".into(), l.clone());
-                }
+            let label = b.label.filter(|r| r.get() != "null").or(b.lable.filter(|r| starts(r, b'"')));
+            for (k, v) in [("latitude", b.latitude), ("longitude", b.longitude), ("scale", b.scale), ("label", label)] {
+                out.field(k, v);
             }
             Kind::Location
         }
-        "video" => {
-            let video = mb
-                .get("video")
-                .and_then(Value::as_object)
-                .filter(|v| v.get("media_id").is_some_and(Value::is_string))
+        _ => {
+            // Native video: the file is nested under msg_body.video.
+            let video: BodyIn = b
+                .video
+                .filter(|v| starts(v, b'{'))
+                .and_then(|v| serde_json::from_str(v.get()).ok())
+                .filter(|v: &BodyIn| v.media_id.is_some_and(|m| starts(m, b'"')))
                 .ok_or_else(|| "video message without msg_body.video.media_id".to_string())?;
-            for k in ["media_id", "media_crc32", "fsize", "fname", "format"] {
-                if let Some(v) = video.get(k).filter(|v| !v.is_null()) {
-                    out.insert(k.into(), v.clone());
-                }
-            }
-            copy(&mut out, &["duration"]);
-            if let Some(thumb) = mb.get("thumb").filter(|t| t.is_object()) {
-                out.insert("thumb".into(), thumb.clone());
+            for (k, v) in [("media_id", video.media_id), ("media_crc32", video.media_crc32), ("fsize", video.fsize), ("fname", video.fname), ("format", video.format), ("duration", b.duration), ("thumb", b.thumb.filter(|t| starts(t, b'{')))] {
+                out.field(k, v);
             }
             Kind::Video
         }
-        "custom" => {
-            return Ok((Kind::Custom, raw(&Value::Object(mb.clone()))));
-        }
-        other => {
-            let body = serde_json::json!({ "msg_type": other, "msg_body": Value::Object(mb.clone()) });
-            return Ok((Kind::Unknown, raw(&body)));
-        }
     };
-    if let Some(extras) = mb.get("extras").filter(|e| e.is_object()) {
-        out.insert("extras".into(), extras.clone());
-    }
-    if let Some(at) = content.get("at_list").filter(|a| a.is_array()) {
-        out.insert("at_list".into(), at.clone());
-    }
-    Ok((kind, raw(&Value::Object(out))))
+    out.field("extras", b.extras.filter(|e| starts(e, b'{')));
+    out.field("at_list", content.at_list.filter(|a| starts(a, b'[')));
+    Ok((kind, out.finish()))
 }
 
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        _ => true,
+/// JavaScript truthiness of a raw value.
+fn truthy(r: Raw) -> bool {
+    let s = r.get();
+    match s.as_bytes().first() {
+        Some(b'n') | Some(b'f') => false,
+        Some(b'"') => s.len() > 2,
+        Some(b'[') | Some(b'{') | Some(b't') => true,
+        _ => s.parse::<f64>().map(|f| f != 0.0).unwrap_or(true),
     }
-}
-
-fn raw(v: &Value) -> Box<RawValue> {
-    RawValue::from_string(v.to_string()).unwrap_or_else(|_| empty_body())
 }
 
 /// `onEventNotification` (one object) or `onSyncEvent` (an array). Only
@@ -574,6 +805,10 @@ pub fn parse_sent(data: &Value, msg: &Value, acct: Account) -> Result<Batch> {
     if synthesized["msg_id"].is_null() {
         synthesized.as_object_mut().expect("object").remove("msg_id");
     }
-    push(parse_message(&synthesized, Hint::default(), acct), &mut batch);
+    let text = synthesized.to_string();
+    match serde_json::from_str::<Item>(&text) {
+        Ok(item) => push(parse_message(&item, None, Hint::default(), acct), &mut batch),
+        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
+    }
     Ok(batch)
 }
