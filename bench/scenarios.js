@@ -117,11 +117,12 @@
     // 3. Cold start on a full cache, and 4. steady state at the budget.
     var wx3 = counted(new host.FakeWx());
     var ours = await host.openOurs(wx3, { budgetBytes: cfg.budgetBytes });
-    var t3 = T0, evicted = 0;
-    while (evicted === 0) {
+    // Fill to the budget: 40 conversations, one of them busy.
+    var t3 = T0;
+    while (ours.stats().bytes < cfg.budgetBytes * 0.97) {
       var batch3 = [];
-      for (var q = 0; q < 200; q++) batch3.push(msg(q % 4 === 0 ? 'busy_peer' : 'peer_' + (q % 37), t3++, q % 5 === 1 ? 2000 + (q % 3) : 0));
-      evicted += ours.cacheMsg({ messages: batch3 }, 'realtime').evicted;
+      for (var q = 0; q < 500; q++) batch3.push(msg(q % 4 === 0 ? 'busy_peer' : 'peer_' + (q % 37), t3++, q % 5 === 1 ? 2000 + (q % 3) : 0));
+      ours.cacheMsg({ messages: batch3 }, 'realtime');
     }
     var full = ours.stats();
     var cold = [];

@@ -25,11 +25,12 @@ if [ ${#need[@]} -gt 0 ]; then
   cargo install --locked "${need[@]}"
 fi
 
-step "apt packages: wabt (wasm-validate), JavaScriptCore (jsc), Chromium (screenshots)"
+step "apt packages: wabt (wasm-validate), JavaScriptCore (jsc), Chromium and a CJK font (demo pictures)"
 pkgs=()
 command -v wasm-validate >/dev/null || pkgs+=(wabt)
 command -v jsc >/dev/null || pkgs+=(libjavascriptcoregtk-4.0-bin)
 command -v chromium >/dev/null || pkgs+=(chromium)
+fc-list :lang=zh 2>/dev/null | grep -q . || pkgs+=(fonts-wqy-microhei)   # CJK text in the demo pictures
 if [ ${#pkgs[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null

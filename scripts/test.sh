@@ -3,7 +3,7 @@
 #   core (cargo test) · bindings (wasm-pack test --node) · pkg/ is what the
 #   sources build · the MVP gate passes on pkg/ and fails on a default build ·
 #   the package in Node (V8) and in JavaScriptCore with the JIT off ·
-#   the demo's page tests · a short benchmark smoke.
+#   the demo's page tests and pictures · a short benchmark smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -41,3 +41,11 @@ section "package: JavaScriptCore, JIT off"
 out=$(JSC_useJIT=false jsc tests/js/jsc-run.js 2>&1) || true
 echo "$out"
 echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed" >&2; exit 1; }
+
+section "demo: pages rendered with miniprogram-simulate against the built wasm"
+scripts/build-demo.sh build/demo-shots
+node --test tests/demo/
+
+section "benchmark smoke (no timing assertions: it must run and produce numbers)"
+node bench/run.js --smoke > build/bench-smoke.md
+grep -q '^| 100 |' build/bench-smoke.md && echo "bench smoke: ok" || { cat build/bench-smoke.md; echo "bench smoke produced no table" >&2; exit 1; }

@@ -1,0 +1,75 @@
+// The demo's pages, rendered in Node against the real built wasm: what the
+// user sees after the scripted session, paging, the retraction placeholder,
+// the storage bar, and the same state after a relaunch.
+'use strict';
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./harness.js');
+
+test('replay builds the conversation list a user expects', async () => {
+  h.storage.current = new h.FakeWx();
+  await h.launch('replay');
+  assert.ok(h.wxCalls.every((p) => p === '/libs/jim-cache/jim_cache_bg.wasm.br'), 'loaded by package path');
+  const list = await h.open('index');
+  const names = h.texts(list, '.main--name');
+  assert.deepEqual(names, ['Bob', '周末徒步群', 'Frank', 'Erin'], 'most recent first');
+  const previews = h.texts(list, '.main--preview');
+  assert.equal(previews[0], '[语音] 4″');
+  assert.equal(previews[1], '我在B口');
+  assert.equal(previews[3], '[自定义消息]');
+  const badges = h.texts(list, '.main--badge');
+  assert.equal(badges.length, 4, 'every conversation has unread messages');
+  assert.ok(badges.every((b) => /^\d+$/.test(b) && Number(b) > 0));
+  const bar = h.texts(list, '.main--storage-text')[0];
+  assert.match(bar, /^本地缓存 [\d.]+ KB \/ 8192 KB · 65 条消息$/);
+  const fill = list.dom.querySelector('.main--storage-fill').getAttribute('style');
+  assert.match(fill, /width: ?[\d.]+%/);
+  list.querySelector('.row').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  assert.equal(h.navigations.pop(), '/pages/chat/chat?id=' + encodeURIComponent('single:a1b2c3d4e5f60718293a4b5c:bob_01'));
+});
+
+test('the chat page shows bubbles, media metadata, the retraction placeholder, and pages back', async () => {
+  const chat = await h.open('chat', { id: encodeURIComponent('single:a1b2c3d4e5f60718293a4b5c:bob_01') });
+  let bubbles = h.texts(chat, '.main--text');
+  assert.equal(bubbles.length, 19, 'newest page: 20 records, one of them a retraction tip');
+  assert.equal(bubbles[bubbles.length - 1], '[语音] 4″', 'newest at the bottom');
+  assert.ok(bubbles.includes('出发了'), 'the message sent from the mini-program');
+  assert.ok(bubbles.includes('[文件] 路线.pdf'));
+  assert.ok(bubbles.includes('[图片]'));
+  assert.ok(h.texts(chat, '.main--meta').includes('720×960 · png · 100 KB'));
+  assert.deepEqual(h.texts(chat, '.main--tip'), ['Bob撤回了一条消息']);
+  assert.equal(chat.dom.querySelectorAll('.main--out').length > 0, true, 'own messages on the right');
+  assert.equal(chat.dom.querySelectorAll('.main--in').length > 0, true);
+  // Page back through history by cursor.
+  chat.querySelector('.older').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  bubbles = h.texts(chat, '.main--text');
+  assert.equal(bubbles.length, 29, 'all 30 messages, one retracted');
+  assert.equal(bubbles[0], '周六去爬梧桐山吗？', 'the oldest first');
+  assert.equal(chat.dom.querySelector('.main--older'), null, 'nothing older');
+  // Opening marked it read.
+  const list = await h.open('index');
+  assert.equal(h.texts(list, '.main--badge').length, 3);
+});
+
+test('text is rendered as text, never as markup', async () => {
+  h.storage.current = new h.FakeWx();
+  const app = await h.launch('offline');
+  app.cache.cacheMsg({ messages: [{ msg_id: 1, ctime_ms: 1717400000000, msg_type: 3, from_username: 'mallory', content: {
+    target_type: 'single', target_id: 'wx_alice', from_id: 'mallory', msg_type: 'text', msg_body: { text: '<img src=x onerror=alert(1)><b>hi</b>' } } }] }, 'realtime');
+  const chat = await h.open('chat', { id: encodeURIComponent('single:a1b2c3d4e5f60718293a4b5c:mallory') });
+  assert.equal(chat.dom.querySelectorAll('img').length, 0);
+  assert.equal(chat.dom.querySelectorAll('b').length, 0);
+  assert.deepEqual(h.texts(chat, '.main--text'), ['<img src=x onerror=alert(1)><b>hi</b>']);
+});
+
+test('a relaunch over the same storage shows the same state', async () => {
+  h.storage.current = new h.FakeWx();
+  await h.launch('replay');
+  const before = await h.open('index');
+  const snapshot = [h.texts(before, '.main--name'), h.texts(before, '.main--preview'), h.texts(before, '.main--badge'), h.texts(before, '.main--storage-text')];
+  await h.launch('offline');
+  const after = await h.open('index');
+  assert.deepEqual([h.texts(after, '.main--name'), h.texts(after, '.main--preview'), h.texts(after, '.main--badge'), h.texts(after, '.main--storage-text')], snapshot);
+});
