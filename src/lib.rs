@@ -36,6 +36,7 @@ pub mod payload;
 pub mod record;
 pub mod report;
 pub mod storage;
+pub mod testing;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -1,0 +1,211 @@
+//! Test support shared by the integration tests and the fuzz targets (not
+//! part of the API): a storage invariant checker that reads storage directly,
+//! and the two fuzz drivers.
+#![doc(hidden)]
+
+use std::collections::{HashMap, HashSet};
+
+use crate::index::{parse_chunk, Index, Slot};
+use crate::namespace::Namespace;
+use crate::{Cache, Config, ConvId, MemoryStorage, Mode, Pos, StorageErrorKind};
+
+/// What storage holds for one account, read without the cache.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// id -> (conversation, position, retracted)
+    pub messages: HashMap<u64, (ConvId, Pos, bool)>,
+    pub index: Option<Index>,
+    pub bytes: u64,
+    pub missing_prefix: HashMap<ConvId, Pos>,
+}
+
+impl Snapshot {
+    /// Everything at or below this was evicted: the index's floor, raised
+    /// over chunks missing at the front (removed by an eviction whose commit
+    /// a crash or failure cut short; opening treats them the same way).
+    pub fn floor(&self, conv: &ConvId) -> Option<Pos> {
+        let c = self.index.as_ref()?.convs.get(conv)?;
+        c.floor.max(self.missing_prefix.get(conv).copied())
+    }
+}
+
+/// Checks every storage invariant of `cfg`'s namespace and returns what is
+/// stored. Panics with a description on the first violation.
+pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
+    let ns = Namespace::new(&cfg.prefix, &cfg.appkey, &cfg.username);
+    let mut snap = Snapshot::default();
+    let keys: Vec<(&String, &String)> = storage.entries().filter(|(k, _)| k.starts_with(ns.prefix())).collect();
+    for (k, v) in &keys {
+        assert!((k.len() + v.len()) as u64 <= cfg.key_limit_bytes, "key {k} over the key limit");
+        assert_ne!(v.as_str(), cfg.username, "a value equals the bare username");
+        snap.bytes += (k.len() + v.len()) as u64;
+    }
+    assert!(snap.bytes <= cfg.budget_bytes, "namespace holds {} bytes, budget {}", snap.bytes, cfg.budget_bytes);
+    let Some(raw) = storage.raw_get(&ns.index_key()) else {
+        assert!(keys.is_empty(), "keys without an index: {:?}", keys.iter().map(|k| k.0).collect::<Vec<_>>());
+        return snap;
+    };
+    let index = Index::from_json(raw).expect("index parses");
+    let mut referenced = HashSet::new();
+    for (id, conv) in &index.convs {
+        let mut prev: Option<Pos> = None;
+        let mut newest = None;
+        let mut at_front = true;
+        for slot in &conv.slots {
+            let Slot::Stored(m) = slot else { panic!("dirty slot in a stored index") };
+            referenced.insert(ns.chunk_key(m.key));
+            let Some(value) = storage.raw_get(&ns.chunk_key(m.key)) else {
+                assert!(at_front, "chunk {} of {id} missing in the middle", m.key);
+                snap.missing_prefix.insert(id.clone(), m.last);
+                continue;
+            };
+            at_front = false;
+            let records = parse_chunk(id, value).expect("chunk parses");
+            assert_eq!(records.len() as u32, m.count, "count of chunk {}", m.key);
+            assert_eq!((ns.chunk_key(m.key).len() + value.len()) as u32, m.bytes, "bytes of chunk {}", m.key);
+            assert_eq!(records[0].pos(), m.first);
+            assert_eq!(records.last().unwrap().pos(), m.last);
+            for r in records {
+                assert!(prev.is_none_or(|p| p < r.pos()), "{id} out of order at {}", r.id);
+                if let Some(f) = conv.floor {
+                    assert!(r.pos() > f, "{id} keeps {} at or below its floor", r.id);
+                }
+                prev = Some(r.pos());
+                newest = Some(r.clone());
+                let old = snap.messages.insert(r.id, (id.clone(), r.pos(), r.retracted));
+                assert!(old.is_none(), "message {} stored twice", r.id);
+            }
+        }
+        if let (Some(n), Some(l)) = (&newest, &conv.last) {
+            assert_eq!(n.pos(), l.pos(), "last of {id} is not its newest record");
+            assert_eq!(n.retracted, l.retracted, "last of {id} retraction state");
+        }
+    }
+    for (k, _) in &keys {
+        assert!(**k == ns.index_key() || referenced.contains(*k), "orphan key {k}");
+    }
+    snap.index = Some(index);
+    snap
+}
+
+
+/// Fuzz driver: arbitrary bytes into every payload parser and into a cache.
+pub fn payload(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let acct = crate::payload::Account { appkey: "ak", username: "me" };
+    for mode in [Mode::History, Mode::Realtime] {
+        let _ = crate::payload::parse_messages_json(text, mode, acct);
+    }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        let _ = crate::payload::parse_events(&v, acct);
+        let _ = crate::payload::parse_sent(&v, &v, acct);
+    }
+    let cfg = Config::new("ak", "me");
+    let (mut cache, _) = Cache::open(MemoryStorage::new(), cfg.clone()).expect("opens");
+    if let Ok(report) = cache.cache_messages_json(text, Mode::Realtime) {
+        let snap = check(cache.storage(), &cfg);
+        assert_eq!(snap.messages.len() as u32, report.added, "every added message is stored");
+        let (mut again, _) = Cache::open(cache.into_storage(), cfg).expect("reopens");
+        for c in again.conversations().iter().map(|c| c.id.to_string()).collect::<Vec<_>>() {
+            again.messages(&ConvId::parse(&c).expect("valid id"), 1000, None).expect("pages");
+        }
+    }
+}
+
+/// Fuzz driver: arbitrary operation sequences (decoded from `data`) into a
+/// small-budget store with failures, crashes and reopens; the invariants are
+/// checked after every step and nothing acknowledged may be lost except by
+/// eviction.
+pub fn store(data: &[u8]) {
+    let mut cfg = Config::new("ak", "me");
+    cfg.budget_bytes = 24 * 1024;
+    cfg.chunk_bytes = 1024;
+    cfg.max_messages_per_conversation = 60;
+    let mut bytes = data.iter().copied();
+    let mut next = move || bytes.next();
+    let (mut cache, _) = Cache::open(MemoryStorage::new(), cfg.clone()).expect("opens");
+    let mut acked: HashMap<u64, (ConvId, Pos)> = HashMap::new();
+    let mut removed: HashSet<ConvId> = HashSet::new();
+    let conv_of = |c: u8| if c % 4 == 3 { ConvId::group(77) } else { ConvId::single("ak", ["bob", "carol", "dave"][(c % 3) as usize]) };
+    let message = |id: u64, time: u64, c: u8| {
+        let conv = conv_of(c);
+        let json = match conv.kind() {
+            crate::ConvKind::Group => format!(r#"{{"msg_id":{id},"ctime_ms":{time},"msg_type":4,"from_gid":77,"content":{{"target_type":"group","target_id":"77","from_id":"x","msg_type":"text","msg_body":{{"text":"{}"}}}}}}"#, "g".repeat((id % 40) as usize)),
+            crate::ConvKind::Single => format!(r#"{{"msg_id":{id},"ctime_ms":{time},"msg_type":3,"content":{{"target_type":"single","target_id":"me","from_id":"{}","msg_type":"text","msg_body":{{"text":"{}"}}}}}}"#, conv.target(), "s".repeat((id % 50) as usize)),
+        };
+        (json, conv, Pos { time, id })
+    };
+    while let Some(op) = next() {
+        match op % 8 {
+            0 | 1 => {
+                let n = 1 + next().unwrap_or(0) % 12;
+                let mut parts = Vec::new();
+                let mut metas = Vec::new();
+                for _ in 0..n {
+                    let a = next().unwrap_or(0);
+                    let b = next().unwrap_or(0);
+                    // Ids and times come from a small space: repeats and ties happen.
+                    let id = 1 + (a as u64 % 64) * 4 + (b as u64 % 4);
+                    let time = 1_717_400_000_000 + (id / 3) * 1000;
+                    // A message id always belongs to one conversation, as on the server.
+                    let (json, conv, pos) = message(id, time, (id % 7) as u8);
+                    parts.push(json);
+                    metas.push((id, conv, pos));
+                }
+                let payload = format!(r#"{{"messages":[{}]}}"#, parts.join(","));
+                let mode = if op % 8 == 0 { Mode::Realtime } else { Mode::History };
+                if cache.cache_messages_json(&payload, mode).is_ok() {
+                    for (id, conv, pos) in metas {
+                        if !removed.contains(&conv) {
+                            acked.insert(id, (conv, pos));
+                        }
+                    }
+                }
+            }
+            2 => {
+                let id = 1 + next().unwrap_or(0) as u64 % 256;
+                let ev = format!(r#"{{"event_type":55,"from_username":"bob","from_appkey":"ak","msg_ids":[{id}]}}"#);
+                let _ = cache.apply_events(&serde_json::from_str(&ev).expect("json"));
+            }
+            3 => {
+                let _ = cache.mark_read(&conv_of(next().unwrap_or(0)));
+            }
+            4 => {
+                let conv = conv_of(next().unwrap_or(0));
+                if cache.remove(&conv).is_ok() {
+                    acked.retain(|_, (c, _)| *c != conv);
+                    removed.insert(conv);
+                }
+            }
+            5 => {
+                let storage = cache.into_storage();
+                cache = Cache::open(storage, cfg.clone()).expect("reopens").0;
+            }
+            6 => {
+                let kind = [StorageErrorKind::Quota, StorageErrorKind::Io, StorageErrorKind::KeyTooLarge][next().unwrap_or(0) as usize % 3];
+                cache.storage_mut().fail_set(next().unwrap_or(0) as u64 % 4, kind);
+            }
+            _ => {
+                // Crash at the k-th next mutation, then restart the process.
+                let k = next().unwrap_or(0) as u64 % 6;
+                cache.storage_mut().crash_after(k);
+                let id = 300 + next().unwrap_or(0) as u64 % 64;
+                let (json, conv, pos) = message(id, 1_717_400_000_000 + (id / 3) * 1000, (id % 7) as u8);
+                let ok = cache.cache_messages_json(&format!(r#"{{"messages":[{json}]}}"#), Mode::Realtime).is_ok();
+                if ok && !removed.contains(&conv) {
+                    acked.insert(pos.id, (conv, pos));
+                }
+                let mut storage = cache.into_storage();
+                storage.restart();
+                cache = Cache::open(storage, cfg.clone()).expect("reopens after a crash").0;
+            }
+        }
+        let snap = check(cache.storage(), &cfg);
+        for (id, (conv, pos)) in &acked {
+            match snap.messages.get(id) {
+                Some((c, p, _)) => assert!(c == conv && p == pos, "{id} misfiled"),
+                None => assert!(snap.floor(conv).is_some_and(|f| *pos <= f), "acknowledged {id} lost"),
+            }
+        }
+    }
+}
