@@ -2,7 +2,8 @@
 # The test command: installs what is missing, then runs every suite.
 #   core (cargo test) · bindings (wasm-pack test --node) · pkg/ is what the
 #   sources build · the MVP gate passes on pkg/ and fails on a default build ·
-#   the package in Node (V8) and in JavaScriptCore with the JIT off ·
+#   the package in Node (V8) and in JavaScriptCore with the JIT off, hostile
+#   inputs and storage faults through its API, a short soak ·
 #   the demo's page tests and pictures · a short benchmark smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,9 @@ section "package: JavaScriptCore, JIT off"
 out=$(JSC_useJIT=false jsc tests/js/jsc-run.js 2>&1) || true
 echo "$out"
 echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed" >&2; exit 1; }
+
+section "soak (short): 20,000 messages over 100 conversations with repeats, retractions, reopens, faults"
+node tests/js/soak.js --messages 20000 --conversations 100
 
 section "demo: pages rendered with miniprogram-simulate against the built wasm"
 scripts/build-demo.sh build/demo-shots

@@ -164,7 +164,34 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
             )));
         }
     }
+    one_conversation_per_id(&mut batch);
     Ok(batch)
+}
+
+/// A `msg_id` names one message, in one conversation. A batch that files the
+/// same id under two conversations is inconsistent: the first wins, the others
+/// are rejected. (Across calls the store looks for an id only in the
+/// conversation its message claims; the server never reuses an id.)
+fn one_conversation_per_id(batch: &mut Batch) {
+    if batch.messages.len() < 2 {
+        return;
+    }
+    let mut seen: std::collections::HashMap<u64, ConvId> = std::collections::HashMap::with_capacity(batch.messages.len());
+    let mut kept = Vec::with_capacity(batch.messages.len());
+    for m in batch.messages.drain(..) {
+        match seen.get(&m.record.id) {
+            Some(conv) if *conv != m.conv => batch.rejected.push(Rejection {
+                id: Some(m.record.id),
+                reason: format!("msg_id already used in this batch by a message of {conv}, not {}", m.conv),
+            }),
+            Some(_) => kept.push(m),
+            None => {
+                seen.insert(m.record.id, m.conv.clone());
+                kept.push(m);
+            }
+        }
+    }
+    batch.messages = kept;
 }
 
 /// [`parse_messages_json`] for an already parsed value.

@@ -231,3 +231,17 @@ fn payloads_that_are_not_batches_are_errors() {
     assert_eq!(parse_events(&json!("x"), ACCT).unwrap_err().code(), "BAD_PAYLOAD");
     assert_eq!(Mode::parse("offline").unwrap_err().code(), "BAD_ARGUMENT");
 }
+
+#[test]
+fn one_id_in_two_conversations_in_a_batch_keeps_the_first() {
+    // Found by fuzzing: the same msg_id filed once as single, once as group.
+    let b = parse_messages(
+        &json!({"messages": [single(7, 1717400000000, "bob_01", "a"), group(7, 1717400000000, 9, "bob_01", "b")]}),
+        Mode::Realtime,
+        ACCT,
+    )
+    .unwrap();
+    assert_eq!(b.messages.len(), 1);
+    assert_eq!(b.messages[0].conv, ConvId::single(APPKEY, "bob_01"));
+    assert!(b.rejected[0].reason.contains("already used"), "{:?}", b.rejected);
+}

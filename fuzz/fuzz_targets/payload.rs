@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    jim_cache::fuzzing::payload(data);
+    jim_cache::testing::payload(data);
 });
