@@ -117,12 +117,12 @@
     // 3. Cold start on a full cache, and 4. steady state at the budget.
     var wx3 = counted(new host.FakeWx());
     var ours = await host.openOurs(wx3, { budgetBytes: cfg.budgetBytes });
-    // Fill to the budget: 40 conversations, one of them busy.
-    var t3 = T0;
+    // Fill to the budget (until eviction starts): 40 conversations, one busy.
+    var t3 = T0, filling = 0;
     while (ours.stats().bytes < cfg.budgetBytes * 0.97) {
       var batch3 = [];
       for (var q = 0; q < 500; q++) batch3.push(msg(q % 4 === 0 ? 'busy_peer' : 'peer_' + (q % 37), t3++, q % 5 === 1 ? 2000 + (q % 3) : 0));
-      ours.cacheMsg({ messages: batch3 }, 'realtime');
+      if (ours.cacheMsg({ messages: batch3 }, 'realtime').evicted > 0 && ++filling > 3) break;
     }
     var full = ours.stats();
     var cold = [];
