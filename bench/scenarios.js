@@ -117,12 +117,15 @@
     // 3. Cold start on a full cache, and 4. steady state at the budget.
     var wx3 = counted(new host.FakeWx());
     var ours = await host.openOurs(wx3, { budgetBytes: cfg.budgetBytes });
-    // Fill to the budget (until eviction starts): 40 conversations, one busy.
-    var t3 = T0, filling = 0;
-    while (ours.stats().bytes < cfg.budgetBytes * 0.97) {
+    // Fill to the budget: 40 conversations, one busier. Stop at 97% of the
+    // budget, or once the size stops growing (eviction holds it below).
+    var t3 = T0, most = 0, flat = 0;
+    while (ours.stats().bytes < cfg.budgetBytes * 0.97 && flat < 3) {
       var batch3 = [];
-      for (var q = 0; q < 500; q++) batch3.push(msg(q % 4 === 0 ? 'busy_peer' : 'peer_' + (q % 37), t3++, q % 5 === 1 ? 2000 + (q % 3) : 0));
-      if (ours.cacheMsg({ messages: batch3 }, 'realtime').evicted > 0 && ++filling > 3) break;
+      for (var q = 0; q < 500; q++) batch3.push(msg(q % 10 === 0 ? 'busy_peer' : 'peer_' + (q % 37), t3++, q % 5 === 1 ? 2000 + (q % 3) : 0));
+      ours.cacheMsg({ messages: batch3 }, 'realtime');
+      var now3 = ours.stats().bytes;
+      if (now3 > most) { most = now3; flat = 0; } else flat++;
     }
     var full = ours.stats();
     var cold = [];
