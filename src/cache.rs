@@ -238,7 +238,6 @@ impl<S: Storage> Cache<S> {
         let ikey = self.ns.index_key();
         let raw = self.storage.get(&ikey)?;
         let keys = self.storage.keys(self.ns.prefix())?;
-        let mut chunk_sizes: HashMap<u64, u64> = HashMap::new();
         let mut rebuild = false;
         let mut index = match &raw {
             None => {
@@ -263,7 +262,7 @@ impl<S: Storage> Cache<S> {
             },
         };
         if rebuild {
-            index = self.rebuild_from(&keys, &mut chunk_sizes)?;
+            index = self.rebuild_from(&keys)?;
             rep.rebuilt = true;
         }
         // Sweep what the index does not reference.
@@ -295,8 +294,9 @@ impl<S: Storage> Cache<S> {
                 }
             }
         }
-        // Drop references to chunks that are gone.
-        let mut repaired = false;
+        // Drop references to chunks that are gone (in memory: the next
+        // commit persists it, so opening never has to write, and cannot fail
+        // on a full storage, unless the index itself must be rebuilt).
         for conv in index.convs.values_mut() {
             let mut i = 0;
             while i < conv.slots.len() {
@@ -310,7 +310,6 @@ impl<S: Storage> Cache<S> {
                             conv.raise_floor(l);
                         }
                     }
-                    repaired = true;
                 } else {
                     i += 1;
                 }
@@ -324,10 +323,6 @@ impl<S: Storage> Cache<S> {
                 Slot::Stored(m) => m.bytes as u64,
                 Slot::Dirty(d) => d.origins.iter().map(|o| o.1 as u64).sum(),
             }).sum::<u64>();
-        // Dropped references are fixed in memory only: the next commit
-        // persists them, so opening never has to write (and cannot fail on a
-        // full storage) unless the index itself must be rebuilt.
-        let _ = repaired;
         if rebuild {
             let mut call = Call { changed: true, ..Default::default() };
             let mut scratch = Report::default();
@@ -341,17 +336,18 @@ impl<S: Storage> Cache<S> {
     }
 
     /// Rebuilds an index from whatever chunks of ours are readable.
-    fn rebuild_from(&mut self, keys: &[String], sizes: &mut HashMap<u64, u64>) -> Result<Index> {
+    fn rebuild_from(&mut self, keys: &[String]) -> Result<Index> {
         let mut index = Index::default();
         let mut by_id: HashMap<u64, (ConvId, Pos)> = HashMap::new();
-        let mut convs: HashMap<ConvId, (std::collections::BTreeMap<Pos, Record>, Vec<(u64, u32)>)> = HashMap::new();
+        // Per conversation: its records by position, and the chunks they came from.
+        type Gathered = (std::collections::BTreeMap<Pos, Record>, Vec<(u64, u32)>);
+        let mut convs: HashMap<ConvId, Gathered> = HashMap::new();
         for k in keys {
             let Some(n) = self.ns.parse_chunk_key(k) else { continue };
             index.next_key = index.next_key.max(n + 1);
             let Some(v) = self.storage.get(k)? else { continue };
             let Some((conv, records)) = parse_any_chunk(&v) else { continue };
             let bytes = (k.len() + v.len()) as u32;
-            sizes.insert(n, bytes as u64);
             let entry = convs.entry(conv.clone()).or_default();
             entry.1.push((n, bytes));
             for r in records {
