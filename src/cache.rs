@@ -147,6 +147,25 @@ struct Call {
     changed: bool,
 }
 
+/// What a commit does with the directory.
+enum DirPlan {
+    /// The older chunks did not change.
+    Keep,
+    /// No conversation has older chunks any more.
+    Drop,
+    /// Write this new directory (key, value, bytes).
+    Write(u64, String, u32),
+}
+
+impl DirPlan {
+    fn bytes(&self) -> u64 {
+        match self {
+            DirPlan::Write(_, _, b) => *b as u64,
+            _ => 0,
+        }
+    }
+}
+
 /// Lookup of an id in one chunk.
 enum Found {
     At(usize),
@@ -173,6 +192,8 @@ pub struct Cache<S: Storage> {
     dropped: u64,
     /// A reload failed: reload before the next call.
     poisoned: bool,
+    /// The older chunks the stored directory lists, per conversation.
+    dir_snapshot: std::collections::BTreeMap<ConvId, Vec<ChunkMeta>>,
     budget: u64,
 }
 
@@ -195,6 +216,7 @@ impl<S: Storage> Cache<S> {
             strays: Vec::new(),
             dropped: 0,
             poisoned: false,
+            dir_snapshot: Default::default(),
             budget,
         };
         let report = cache.load()?;
@@ -238,13 +260,17 @@ impl<S: Storage> Cache<S> {
         let ikey = self.ns.index_key();
         let raw = self.storage.get(&ikey)?;
         let keys = self.storage.keys(self.ns.prefix())?;
+        let dir_text = match raw.as_deref().and_then(Index::directory_of) {
+            Some(d) => self.storage.get(&self.ns.dir_key(d))?,
+            None => None,
+        };
         let mut rebuild = false;
         let mut index = match &raw {
             None => {
                 rebuild = keys.iter().any(|k| self.ns.parse_chunk_key(k).is_some());
                 Index::default()
             }
-            Some(s) => match Index::from_json(s) {
+            Some(s) => match Index::from_json(s, dir_text.as_deref()) {
                 Ok(i) => i,
                 Err(IndexProblem::Version(v)) => {
                     rep.reset = Some(format!(
@@ -278,8 +304,9 @@ impl<S: Storage> Cache<S> {
             }
         }
         let mut present: HashSet<u64> = HashSet::new();
+        let dir_key = index.dir.map(|d| self.ns.dir_key(d.0));
         for k in &keys {
-            if *k == ikey {
+            if *k == ikey || Some(k) == dir_key.as_ref() {
                 continue;
             }
             match self.ns.parse_chunk_key(k) {
@@ -294,6 +321,9 @@ impl<S: Storage> Cache<S> {
                 }
             }
         }
+        // What the stored directory lists, before repairs: a repair then
+        // differs from it, and the next commit writes a new directory.
+        self.dir_snapshot = index.older_snapshot();
         // Drop references to chunks that are gone (in memory: the next
         // commit persists it, so opening never has to write, and cannot fail
         // on a full storage, unless the index itself must be rebuilt).
@@ -319,6 +349,7 @@ impl<S: Storage> Cache<S> {
         self.index = index;
         self.index_bytes = raw.as_ref().map(|s| (ikey.len() + s.len()) as u64).unwrap_or(0);
         self.total_bytes = self.index_bytes
+            + self.index.dir.map(|d| d.1 as u64).unwrap_or(0)
             + self.index.convs.values().flat_map(|c| &c.slots).map(|s| match s {
                 Slot::Stored(m) => m.bytes as u64,
                 Slot::Dirty(d) => d.origins.iter().map(|o| o.1 as u64).sum(),
@@ -530,6 +561,7 @@ impl<S: Storage> Cache<S> {
             self.storage.remove(k)?;
         }
         self.index = Index::default();
+        self.dir_snapshot.clear();
         self.loaded.clear();
         self.strays.clear();
         self.index_bytes = 0;
@@ -884,9 +916,11 @@ impl<S: Storage> Cache<S> {
         let budget = self.budget.saturating_sub(extra);
         let ikey = self.ns.index_key();
         let order = eviction_order(&self.index);
-        let mut index_json = self.index.to_json();
+        let committed_dir = self.index.dir;
+        let old_dir_bytes = committed_dir.map(|d| d.1 as u64).unwrap_or(0);
+        let (mut plan, mut index_json) = self.plan_directory(committed_dir);
         loop {
-            let need = self.peak_bytes(call, (ikey.len() + index_json.len()) as u64);
+            let need = self.peak_bytes(call, (ikey.len() + index_json.len()) as u64) + old_dir_bytes + plan.bytes();
             if need <= budget {
                 break;
             }
@@ -898,7 +932,7 @@ impl<S: Storage> Cache<S> {
             };
             let victim = victim.clone();
             self.evict_slot(call, &victim, 0, rep);
-            index_json = self.index.to_json();
+            (plan, index_json) = self.plan_directory(committed_dir);
         }
         // The index itself must fit one key: forget idle conversations.
         while (ikey.len() + index_json.len()) as u64 > self.cfg.key_limit_bytes {
@@ -907,9 +941,33 @@ impl<S: Storage> Cache<S> {
                 self.evict_slot(call, &victim, 0, rep);
             }
             self.index.convs.remove(&victim);
-            index_json = self.index.to_json();
+            (plan, index_json) = self.plan_directory(committed_dir);
         }
-        self.write(call, &ikey, index_json)
+        self.write(call, &ikey, index_json, plan, committed_dir)
+    }
+
+    /// Decides whether the directory must be rewritten, sets the index's
+    /// reference accordingly, and serialises the index.
+    fn plan_directory(&mut self, committed: Option<(u64, u32)>) -> (DirPlan, String) {
+        let plan = if self.index.older_match(&self.dir_snapshot) {
+            self.index.dir = committed;
+            DirPlan::Keep
+        } else {
+            match self.index.directory_json() {
+                None => {
+                    self.index.dir = None;
+                    DirPlan::Drop
+                }
+                Some(json) => {
+                    let key = self.index.next_key;
+                    self.index.next_key += 1;
+                    let bytes = (self.ns.dir_key(key).len() + json.len()) as u32;
+                    self.index.dir = Some((key, bytes));
+                    DirPlan::Write(key, json, bytes)
+                }
+            }
+        };
+        (plan, self.index.to_json())
     }
 
     /// Bytes in storage at the worst moment of the commit being planned.
@@ -938,7 +996,14 @@ impl<S: Storage> Cache<S> {
         out
     }
 
-    fn write(&mut self, call: &mut Call, ikey: &str, index_json: String) -> std::result::Result<(), Fail> {
+    fn write(
+        &mut self,
+        call: &mut Call,
+        ikey: &str,
+        index_json: String,
+        plan: DirPlan,
+        committed_dir: Option<(u64, u32)>,
+    ) -> std::result::Result<(), Fail> {
         let superseded = self.superseded();
         let keep: HashSet<u64> = superseded.iter().map(|o| o.0).collect();
         let mut early: Vec<(u64, u32)> = call.early.clone();
@@ -972,6 +1037,13 @@ impl<S: Storage> Cache<S> {
                 written.push(k);
             }
         }
+        if let (Ok(()), DirPlan::Write(key, json, _)) = (&result, &plan) {
+            let k = self.ns.dir_key(*key);
+            result = self.storage.set(&k, json);
+            if result.is_ok() {
+                written.push(k);
+            }
+        }
         if result.is_ok() {
             result = self.storage.set(ikey, &index_json);
         }
@@ -982,12 +1054,19 @@ impl<S: Storage> Cache<S> {
             return Err(e.into());
         }
         self.index_bytes = (ikey.len() + index_json.len()) as u64;
-        // 4. What the new chunks replace, and removed conversations.
+        // 4. What the new chunks replace, removed conversations, and the
+        // directory a new one replaces.
         for (k, b) in superseded.iter().chain(call.post.iter()) {
             let key = self.ns.chunk_key(*k);
             self.loaded.remove(k);
             if self.storage.remove(&key).is_err() {
                 self.strays.push((key, *b as u64));
+            }
+        }
+        if let (false, Some((k, b))) = (matches!(plan, DirPlan::Keep), committed_dir) {
+            let key = self.ns.dir_key(k);
+            if self.storage.remove(&key).is_err() {
+                self.strays.push((key, b as u64));
             }
         }
         // Memory follows storage: dirty slots become stored, and stay parsed
@@ -1013,7 +1092,11 @@ impl<S: Storage> Cache<S> {
         for (key, records, value) in fresh {
             self.keep_loaded(key, records, Some(value));
         }
+        if !matches!(plan, DirPlan::Keep) {
+            self.dir_snapshot = self.index.older_snapshot();
+        }
         self.total_bytes = self.index_bytes
+            + self.index.dir.map(|d| d.1 as u64).unwrap_or(0)
             + self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum::<u64>()
             + self.strays.iter().map(|s| s.1).sum::<u64>();
         Ok(())
@@ -1103,7 +1186,7 @@ impl<S: Storage> Cache<S> {
         Stats {
             bytes: self.total_bytes,
             budget_bytes: self.budget,
-            keys: chunks + (self.index_bytes > 0) as u64 + self.strays.len() as u64,
+            keys: chunks + (self.index_bytes > 0) as u64 + self.index.dir.is_some() as u64 + self.strays.len() as u64,
             conversations: self.index.convs.values().filter(|c| c.last.is_some()).count() as u64,
             messages: self.index.convs.values().map(Conv::count).sum(),
             pending_retractions: self.index.pending.len() as u64,

@@ -1,10 +1,14 @@
 //! The index and the chunk format: the storage layout.
 //!
 //! **Layout.** One index key holds, per conversation, its summary (last
-//! record, unread count, read mark, eviction floor) and the list of its chunks
-//! (key number, first and last `(time, id)`, record count, stored bytes); it
-//! also holds the schema version, the next chunk number and the bounded list
-//! of retractions whose message has not arrived yet. Each conversation's
+//! record, unread count, read mark, eviction floor) and its newest chunk's
+//! metadata (key number, first and last `(time, id)`, record count, stored
+//! bytes); it also holds the schema version, the next key number, the bounded
+//! list of retractions whose message has not arrived yet, and the key of the
+//! **directory**: one value with the metadata of every older chunk. A new
+//! message usually lands in a conversation's newest chunk, so a call rewrites
+//! that chunk and the (small) index; the directory is rewritten only when a
+//! chunk is sealed, evicted, or changed in the middle of a conversation. Each conversation's
 //! records, ordered by `(time, id)`, are split over chunks of at most
 //! `chunk_bytes` (16 KiB by default; a single record larger than that gets a
 //! chunk of its own). A chunk value is `{"c": "<conversation id>", "r":
@@ -31,7 +35,7 @@ use crate::record::{Pos, Record};
 
 /// The layout version written in the index. An index with any other version
 /// is never interpreted: the cache resets (see `Cache::open`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Metadata of a written chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,15 +146,32 @@ pub struct Index {
     pub convs: BTreeMap<ConvId, Conv>,
     /// Retracted ids whose message has not been seen, oldest first.
     pub pending: VecDeque<u64>,
+    /// The directory value (key number, bytes) holding older chunks' metadata.
+    pub dir: Option<(u64, u32)>,
 }
 
 // ---- file format -------------------------------------------------------
+
+/// One chunk's metadata as stored: key, first and last position, count, bytes.
+type MetaOut = (u64, u64, u64, u64, u64, u32, u32);
+
+fn meta_out(s: &Slot) -> Option<MetaOut> {
+    match s {
+        Slot::Stored(m) => Some((m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes)),
+        Slot::Dirty(d) => {
+            let (key, _, bytes) = d.planned.as_ref()?;
+            let (f, l) = (d.records.first()?.pos(), d.records.last()?.pos());
+            Some((*key, f.time, f.id, l.time, l.id, d.records.len() as u32, *bytes))
+        }
+    }
+}
 
 #[derive(Serialize)]
 struct IndexOut<'a> {
     v: u32,
     n: u64,
     p: &'a VecDeque<u64>,
+    d: Option<(u64, u32)>,
     c: Vec<ConvOut<'a>>,
 }
 
@@ -161,7 +182,8 @@ struct ConvOut<'a> {
     u: u32,
     r: u64,
     f: Option<(u64, u64)>,
-    k: Vec<(u64, u64, u64, u64, u64, u32, u32)>,
+    /// The newest chunk only; older ones are in the directory.
+    k: Vec<MetaOut>,
 }
 
 #[derive(Deserialize)]
@@ -170,6 +192,8 @@ struct IndexIn {
     n: u64,
     #[serde(default)]
     p: VecDeque<u64>,
+    #[serde(default)]
+    d: Option<(u64, u32)>,
     #[serde(default)]
     c: Vec<ConvIn>,
 }
@@ -181,7 +205,14 @@ struct ConvIn {
     u: u32,
     r: u64,
     f: Option<(u64, u64)>,
-    k: Vec<(u64, u64, u64, u64, u64, u32, u32)>,
+    k: Vec<MetaOut>,
+}
+
+/// The directory value: older chunks of each conversation that has any.
+#[derive(Serialize, Deserialize)]
+struct DirectoryFile<'a> {
+    #[serde(borrow)]
+    c: Vec<(std::borrow::Cow<'a, str>, Vec<MetaOut>)>,
 }
 
 /// Why an index value was not used.
@@ -194,7 +225,29 @@ pub enum IndexProblem {
 }
 
 impl Index {
-    /// Serialises the index. Every slot must be `Stored` or planned.
+    /// The version field of an index value, if it has one.
+    pub fn version_of(s: &str) -> Result<u32, IndexProblem> {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            v: u32,
+        }
+        serde_json::from_str::<VersionOnly>(s)
+            .map(|v| v.v)
+            .map_err(|e| IndexProblem::Corrupt(format!("index is not a jim-cache index: {e}")))
+    }
+
+    /// The directory key the index value references, if any.
+    pub fn directory_of(s: &str) -> Option<u64> {
+        #[derive(Deserialize)]
+        struct DirOnly {
+            #[serde(default)]
+            d: Option<(u64, u32)>,
+        }
+        serde_json::from_str::<DirOnly>(s).ok()?.d.map(|d| d.0)
+    }
+
+    /// Serialises the index: per conversation its summary and newest chunk.
+    /// Every slot must be `Stored` or planned.
     pub fn to_json(&self) -> String {
         let c = self
             .convs
@@ -205,49 +258,98 @@ impl Index {
                 u: conv.unread,
                 r: conv.read_at,
                 f: conv.floor.map(|p| (p.time, p.id)),
-                k: conv
-                    .slots
-                    .iter()
-                    .filter_map(|s| match s {
-                        Slot::Stored(m) => {
-                            Some((m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes))
-                        }
-                        Slot::Dirty(d) => {
-                            let (key, _, bytes) = d.planned.as_ref()?;
-                            let (f, l) = (d.records.first()?.pos(), d.records.last()?.pos());
-                            Some((*key, f.time, f.id, l.time, l.id, d.records.len() as u32, *bytes))
-                        }
-                    })
-                    .collect(),
+                k: conv.slots.last().and_then(meta_out).into_iter().collect(),
             })
             .collect();
-        serde_json::to_string(&IndexOut { v: SCHEMA_VERSION, n: self.next_key, p: &self.pending, c })
+        serde_json::to_string(&IndexOut { v: SCHEMA_VERSION, n: self.next_key, p: &self.pending, d: self.dir, c })
             .expect("index always serializes")
     }
 
-    /// Parses and checks an index value.
-    pub fn from_json(s: &str) -> Result<Index, IndexProblem> {
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            v: u32,
+    /// Serialises the directory (older chunks), or `None` when no
+    /// conversation has more than one chunk.
+    pub fn directory_json(&self) -> Option<String> {
+        let c: Vec<_> = self
+            .convs
+            .iter()
+            .filter(|(_, conv)| conv.slots.len() > 1)
+            .map(|(id, conv)| {
+                let older = &conv.slots[..conv.slots.len() - 1];
+                (std::borrow::Cow::Borrowed(id.as_str()), older.iter().filter_map(meta_out).collect())
+            })
+            .collect();
+        (!c.is_empty()).then(|| serde_json::to_string(&DirectoryFile { c }).expect("directory always serializes"))
+    }
+
+    /// Whether the older chunks of every conversation are those of `snapshot`
+    /// (then the stored directory is still right).
+    pub fn older_match(&self, snapshot: &BTreeMap<ConvId, Vec<ChunkMeta>>) -> bool {
+        let mut with_older = 0;
+        for (id, conv) in &self.convs {
+            if conv.slots.len() < 2 {
+                continue;
+            }
+            with_older += 1;
+            let Some(old) = snapshot.get(id) else { return false };
+            let older = &conv.slots[..conv.slots.len() - 1];
+            if old.len() != older.len() || !older.iter().zip(old).all(|(s, m)| matches!(s, Slot::Stored(x) if x == m)) {
+                return false;
+            }
         }
-        let version = serde_json::from_str::<VersionOnly>(s)
-            .map_err(|e| IndexProblem::Corrupt(format!("index is not a jim-cache index: {e}")))?
-            .v;
+        with_older == snapshot.len()
+    }
+
+    /// The older chunks of every conversation (after a commit: all stored).
+    pub fn older_snapshot(&self) -> BTreeMap<ConvId, Vec<ChunkMeta>> {
+        self.convs
+            .iter()
+            .filter(|(_, c)| c.slots.len() > 1)
+            .map(|(id, c)| {
+                let older = c.slots[..c.slots.len() - 1]
+                    .iter()
+                    .filter_map(|s| match s {
+                        Slot::Stored(m) => Some(m.clone()),
+                        Slot::Dirty(_) => None,
+                    })
+                    .collect();
+                (id.clone(), older)
+            })
+            .collect()
+    }
+
+    /// Parses and checks an index value and its directory value (required
+    /// when the index references one).
+    pub fn from_json(s: &str, directory: Option<&str>) -> Result<Index, IndexProblem> {
+        let version = Index::version_of(s)?;
         if version != SCHEMA_VERSION {
             return Err(IndexProblem::Version(version));
         }
-        let raw: IndexIn =
-            serde_json::from_str(s).map_err(|e| IndexProblem::Corrupt(format!("index unreadable: {e}")))?;
         let corrupt = |m: String| IndexProblem::Corrupt(m);
+        let raw: IndexIn = serde_json::from_str(s).map_err(|e| corrupt(format!("index unreadable: {e}")))?;
+        let mut older: BTreeMap<String, Vec<MetaOut>> = BTreeMap::new();
+        match (raw.d, directory) {
+            (None, _) => {}
+            (Some(_), None) => return Err(corrupt("the index's directory is missing".into())),
+            (Some(_), Some(text)) => {
+                let dir: DirectoryFile =
+                    serde_json::from_str(text).map_err(|e| corrupt(format!("directory unreadable: {e}")))?;
+                for (id, metas) in dir.c {
+                    older.insert(id.into_owned(), metas);
+                }
+            }
+        }
         let mut convs = BTreeMap::new();
         let mut seen_keys = std::collections::HashSet::new();
-        let mut max_key = 0;
+        let mut max_key = raw.d.map(|d| d.0).unwrap_or(0);
         for c in raw.c {
             let id = ConvId::parse(&c.i).ok_or_else(|| corrupt(format!("bad conversation id {:?}", c.i)))?;
-            let mut slots = Vec::with_capacity(c.k.len());
+            let mut metas = older.remove(&c.i).unwrap_or_default();
+            if !metas.is_empty() && c.k.is_empty() {
+                return Err(corrupt(format!("older chunks without a newest one in {}", c.i)));
+            }
+            metas.extend(c.k);
+            let mut slots = Vec::with_capacity(metas.len());
             let mut prev: Option<Pos> = None;
-            for (key, t0, i0, t1, i1, count, bytes) in c.k {
+            for (key, t0, i0, t1, i1, count, bytes) in metas {
                 let (first, last) = (Pos { time: t0, id: i0 }, Pos { time: t1, id: i1 });
                 if count == 0 || first > last || prev.is_some_and(|p| p >= first) || !seen_keys.insert(key) {
                     return Err(corrupt(format!("inconsistent chunk list in {}", c.i)));
@@ -267,10 +369,13 @@ impl Index {
                 return Err(corrupt(format!("conversation {} listed twice", c.i)));
             }
         }
-        if !seen_keys.is_empty() && raw.n <= max_key {
-            return Err(corrupt("next chunk number is not above every used one".into()));
+        if !older.is_empty() {
+            return Err(corrupt("the directory names a conversation the index does not".into()));
         }
-        Ok(Index { next_key: raw.n, convs, pending: raw.p })
+        if (!seen_keys.is_empty() || raw.d.is_some()) && raw.n <= max_key {
+            return Err(corrupt("next key number is not above every used one".into()));
+        }
+        Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d })
     }
 }
 
@@ -371,20 +476,36 @@ mod tests {
         }));
         idx.convs.insert(ConvId::group(5), conv);
         idx.pending.push_back(99);
+        // A second chunk goes to the directory.
+        let conv = idx.convs.get_mut(&ConvId::group(5)).unwrap();
+        conv.slots.push(Slot::Stored(ChunkMeta {
+            key: 8,
+            first: Pos { time: 40, id: 4 },
+            last: Pos { time: 40, id: 4 },
+            count: 1,
+            bytes: 50,
+        }));
+        idx.dir = Some((6, 100));
         let s = idx.to_json();
-        let back = Index::from_json(&s).unwrap();
+        let d = idx.directory_json().unwrap();
+        assert_eq!(Index::directory_of(&s), Some(6));
+        let back = Index::from_json(&s, Some(&d)).unwrap();
         assert_eq!(back.to_json(), s);
+        assert_eq!(back.convs[&ConvId::group(5)].slots.len(), 2);
+        assert!(back.older_match(&idx.older_snapshot()));
+        assert!(matches!(Index::from_json(&s, None), Err(IndexProblem::Corrupt(_))), "missing directory");
     }
 
     #[test]
     fn rejects_other_versions_and_inconsistent_lists() {
-        assert_eq!(Index::from_json(r#"{"v":2}"#).unwrap_err(), IndexProblem::Version(2));
-        assert!(matches!(Index::from_json("garbage"), Err(IndexProblem::Corrupt(_))));
-        assert!(matches!(Index::from_json(r#""bob""#), Err(IndexProblem::Corrupt(_))));
-        let overlapping = r#"{"v":1,"n":5,"p":[],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[1,10,1,20,2,2,50],[2,15,1,30,3,2,50]]}]}"#;
-        assert!(matches!(Index::from_json(overlapping), Err(IndexProblem::Corrupt(_))));
-        let stale_counter = r#"{"v":1,"n":1,"p":[],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[1,10,1,20,2,2,50]]}]}"#;
-        assert!(matches!(Index::from_json(stale_counter), Err(IndexProblem::Corrupt(_))));
+        assert_eq!(Index::from_json(r#"{"v":1}"#, None).unwrap_err(), IndexProblem::Version(1));
+        assert!(matches!(Index::from_json("garbage", None), Err(IndexProblem::Corrupt(_))));
+        assert!(matches!(Index::from_json(r#""bob""#, None), Err(IndexProblem::Corrupt(_))));
+        let overlapping = r#"{"v":2,"n":5,"p":[],"d":[4,20],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[2,15,1,30,3,2,50]]}]}"#;
+        let dir = r#"{"c":[["group:1",[[1,10,1,20,2,2,50]]]]}"#;
+        assert!(matches!(Index::from_json(overlapping, Some(dir)), Err(IndexProblem::Corrupt(_))));
+        let stale_counter = r#"{"v":2,"n":1,"p":[],"c":[{"i":"group:1","l":null,"u":0,"r":0,"f":null,"k":[[1,10,1,20,2,2,50]]}]}"#;
+        assert!(matches!(Index::from_json(stale_counter, None), Err(IndexProblem::Corrupt(_))));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! `<prefix>:<appkey>:<username>:` (each part escaped so that no two accounts
 //! can share a prefix), so two accounts or two appkeys on one storage never
 //! see each other's data and `clear` can remove exactly its own keys. Under it
-//! live the index (`…:i`) and the chunks (`…:c<n>`, `n` a counter that is
-//! never reused). Nothing outside the namespace is ever read, written or
+//! live the index (`…:i`), the directory (`…:d<n>`) and the chunks
+//! (`…:c<n>`), `n` a counter that is never reused. Nothing outside the namespace is ever read, written or
 //! removed. The SDK's own keys (`conversations-…`, `eve-k-…`) cannot collide
 //! with it.
 
@@ -35,6 +35,11 @@ impl Namespace {
 
     pub fn chunk_key(&self, n: u64) -> String {
         format!("{}c{}", self.prefix, n)
+    }
+
+    /// The key of directory value `n` (older chunks' metadata).
+    pub fn dir_key(&self, n: u64) -> String {
+        format!("{}d{}", self.prefix, n)
     }
 
     /// The chunk number of one of our keys, if it is a well-formed chunk key.

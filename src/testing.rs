@@ -45,8 +45,12 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
         assert!(keys.is_empty(), "keys without an index: {:?}", keys.iter().map(|k| k.0).collect::<Vec<_>>());
         return snap;
     };
-    let index = Index::from_json(raw).expect("index parses");
+    let dir = Index::directory_of(raw).map(|d| ns.dir_key(d));
+    let index = Index::from_json(raw, dir.as_deref().and_then(|k| storage.raw_get(k))).expect("index parses");
     let mut referenced = HashSet::new();
+    if let Some(d) = &dir {
+        referenced.insert(d.clone());
+    }
     for (id, conv) in &index.convs {
         let mut prev: Option<Pos> = None;
         let mut newest = None;

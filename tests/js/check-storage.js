@@ -30,11 +30,19 @@ function checkStorage(wx, o) {
     return { messages, bytes, conversations: 0 };
   }
   const index = JSON.parse(raw.data);
-  if (index.v !== 1) throw new Error('index version ' + index.v);
+  if (index.v !== 2) throw new Error('index version ' + index.v);
   const referenced = new Set([ns + 'i']);
+  // Older chunks are listed in the directory, the newest in the index.
+  const older = new Map();
+  if (index.d) {
+    const dk = ns + 'd' + index.d[0];
+    referenced.add(dk);
+    if (!wx.entries[dk]) throw new Error('directory missing');
+    for (const [id, metas] of JSON.parse(wx.entries[dk].data).c) older.set(id, metas);
+  }
   for (const c of index.c) {
     let prev = null, front = true;
-    for (const [key, t0, i0, t1, i1, count] of c.k) {
+    for (const [key, t0, i0, t1, i1, count] of (older.get(c.i) || []).concat(c.k)) {
       const k = ns + 'c' + key;
       referenced.add(k);
       if (!wx.entries[k]) {
