@@ -81,10 +81,59 @@ function Cache(inner) {
   this.openReport = JSON.parse(inner.openReport());
 }
 
+// ---- the compact batch (src/compact.rs) ---------------------------------
+// On iOS both this file and the wasm module are interpreted, while
+// JSON.stringify is native: the fields the core reads are picked here by
+// property reads and handed over by position in one JSON.stringify, so the
+// core scans a fraction of the payload and matches no field names. What is
+// not a plain message or sync entry travels as it was, and the core decides
+// it exactly as it would have in the whole payload.
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// A message the core's one-pass reader would take: an object with a
+// `content` object, and no `msgs`/`messages` of its own.
+function plainMessage(m) {
+  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
+}
+
+function readMessage(m, entry, out) {
+  if (!plainMessage(m)) { out.push([entry, m]); return; }
+  var c = m.content;
+  out.push([entry, m.msg_id, m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
+    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.msg_body, c.at_list]);
+}
+
+// `data` as the compact batch's JSON text, or null for the shapes left to the
+// core's reader of the whole payload (one entry or message, or no batch).
+function compactBatch(data) {
+  var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
+  if (!list) return null;
+  var hints = [], items = [];
+  for (var i = 0; i < list.length; i++) {
+    var it = list[i];
+    if (isObject(it) && Array.isArray(it.msgs)) {
+      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey]) - 1;
+      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
+    } else if (isObject(it) && it.msgs != null) {
+      items.push([-1, it]); // an entry whose msgs is not an array: the core says so
+    } else {
+      readMessage(it, -1, items);
+    }
+  }
+  return toJson({ h: hints, m: items }, 'data');
+}
+
 // data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
 Cache.prototype.cacheMsg = function (data, mode) {
-  var text = toJson(data, 'data');
-  return JSON.parse(call(this, function (c) { return c.cacheMsg(text, String(mode)); }));
+  mode = String(mode);
+  var compact = compactBatch(data);
+  var text = compact === null ? toJson(data, 'data') : compact;
+  return JSON.parse(call(this, function (c) {
+    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(text, mode);
+  }));
 };
 
 // The two arguments of a send's onSuccess(data, msg).

@@ -2,6 +2,17 @@
 // storage interface of the Rust core: string values, `null` for missing,
 // failures thrown as WeChat's own error text (the core classifies it:
 // per-key overflow, quota, anything else = I/O).
+//
+// It also remembers the values it last read or wrote (chunk keys are never
+// overwritten, so a remembered value stays right until its key is removed):
+// `setAppended` builds a grown chunk from the remembered one with native
+// string operations, so only the new records cross from wasm to JS. On iOS
+// both sides run interpreted, and every byte that crosses costs a loop step.
+
+// Values remembered, at most (oldest forgotten first): enough for the
+// chunks a burst of calls touches, bounded in memory (≤ 16 KiB each).
+var REMEMBERED = 64;
+var CLOSE = ']}';
 
 function errorText(e) {
   if (e && typeof e === 'object') return String(e.errMsg || e.message || e);
@@ -23,20 +34,45 @@ export function wxStorage(wx) {
       throw new TypeError('storage must have ' + name + '() (pass wx, or an object with the same methods)');
     }
   }
+  var values = new Map();
+  function remember(key, value) {
+    values.delete(key);
+    values.set(key, value);
+    if (values.size > REMEMBERED) values.delete(values.keys().next().value);
+  }
+  function read(key) {
+    var v = wx.getStorageSync(key);
+    // WeChat returns '' for a missing key. A value that is not a string
+    // was not written by us: hand it over as JSON and let the core reject it.
+    if (v === '' || v === undefined || v === null) return null;
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  }
   return {
     get: function (key) {
       return guard(function () {
-        var v = wx.getStorageSync(key);
-        // WeChat returns '' for a missing key. A value that is not a string
-        // was not written by us: hand it over as JSON and let the core reject it.
-        if (v === '' || v === undefined || v === null) return null;
-        return typeof v === 'string' ? v : JSON.stringify(v);
+        var v = read(key);
+        if (v !== null) remember(key, v);
+        return v;
       });
     },
     set: function (key, value) {
       guard(function () { wx.setStorageSync(key, value); });
+      remember(key, value);
+    },
+    setAppended: function (key, base, insert) {
+      var value = guard(function () {
+        var b = values.has(base) ? values.get(base) : read(base);
+        if (typeof b !== 'string' || b.slice(-CLOSE.length) !== CLOSE) {
+          throw 'setAppended:fail append base ' + base + ' is missing or not a chunk';
+        }
+        var v = b.slice(0, b.length - CLOSE.length) + insert + CLOSE;
+        wx.setStorageSync(key, v);
+        return v;
+      });
+      remember(key, value);
     },
     remove: function (key) {
+      values.delete(key);
       guard(function () { wx.removeStorageSync(key); });
     },
     keys: function (prefix) {

@@ -161,6 +161,7 @@ __export(jim_cache_bg_exports, {
   __wbg_keys_24641d5a8888bee1: () => __wbg_keys_24641d5a8888bee1,
   __wbg_new_343a093a3c2ffb4e: () => __wbg_new_343a093a3c2ffb4e,
   __wbg_remove_b20afee15d07fe4b: () => __wbg_remove_b20afee15d07fe4b,
+  __wbg_setAppended_4507ec3f816e8a60: () => __wbg_setAppended_4507ec3f816e8a60,
   __wbg_set_1266e9b6c94e53a9: () => __wbg_set_1266e9b6c94e53a9,
   __wbg_set_145a351398b48c65: () => __wbg_set_145a351398b48c65,
   __wbg_set_name_2c630595dc90a7aa: () => __wbg_set_name_2c630595dc90a7aa,
@@ -210,6 +211,42 @@ var JimCache = class {
     } finally {
       wasm.__wbindgen_add_to_stack_pointer(16);
       wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
+   * The same for a compact batch the glue read from the payload (see
+   * `compact`).
+   * @param {string} compact
+   * @param {string} mode
+   * @returns {string}
+   */
+  cacheCompact(compact, mode) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(compact, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      const ptr1 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_cacheCompact(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr3 = r0;
+      var len3 = r1;
+      if (r3) {
+        ptr3 = 0;
+        len3 = 0;
+        throw takeObject(r2);
+      }
+      deferred4_0 = ptr3;
+      deferred4_1 = len3;
+      return getStringFromWasm0(ptr3, len3);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
     }
   }
   /**
@@ -504,6 +541,11 @@ function __wbg_remove_b20afee15d07fe4b() {
     getObject(arg0).remove(getStringFromWasm0(arg1, arg2));
   }, arguments);
 }
+function __wbg_setAppended_4507ec3f816e8a60() {
+  return handleError(function(arg0, arg1, arg2, arg3, arg4, arg5, arg6) {
+    getObject(arg0).setAppended(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4), getStringFromWasm0(arg5, arg6));
+  }, arguments);
+}
 function __wbg_set_1266e9b6c94e53a9() {
   return handleError(function(arg0, arg1, arg2, arg3, arg4) {
     getObject(arg0).set(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
@@ -648,6 +690,8 @@ function __wbg_set_wasm(val) {
 }
 
 // js/wx-storage.js
+var REMEMBERED = 64;
+var CLOSE = "]}";
 function errorText(e) {
   if (e && typeof e === "object") return String(e.errMsg || e.message || e);
   return String(e);
@@ -665,20 +709,45 @@ function wxStorage(wx) {
       throw new TypeError("storage must have " + name + "() (pass wx, or an object with the same methods)");
     }
   }
+  var values = /* @__PURE__ */ new Map();
+  function remember(key, value) {
+    values.delete(key);
+    values.set(key, value);
+    if (values.size > REMEMBERED) values.delete(values.keys().next().value);
+  }
+  function read(key) {
+    var v = wx.getStorageSync(key);
+    if (v === "" || v === void 0 || v === null) return null;
+    return typeof v === "string" ? v : JSON.stringify(v);
+  }
   return {
     get: function(key) {
       return guard(function() {
-        var v = wx.getStorageSync(key);
-        if (v === "" || v === void 0 || v === null) return null;
-        return typeof v === "string" ? v : JSON.stringify(v);
+        var v = read(key);
+        if (v !== null) remember(key, v);
+        return v;
       });
     },
     set: function(key, value) {
       guard(function() {
         wx.setStorageSync(key, value);
       });
+      remember(key, value);
+    },
+    setAppended: function(key, base, insert) {
+      var value = guard(function() {
+        var b = values.has(base) ? values.get(base) : read(base);
+        if (typeof b !== "string" || b.slice(-CLOSE.length) !== CLOSE) {
+          throw "setAppended:fail append base " + base + " is missing or not a chunk";
+        }
+        var v = b.slice(0, b.length - CLOSE.length) + insert + CLOSE;
+        wx.setStorageSync(key, v);
+        return v;
+      });
+      remember(key, value);
     },
     remove: function(key) {
+      values.delete(key);
       guard(function() {
         wx.removeStorageSync(key);
       });
@@ -770,10 +839,61 @@ function Cache(inner) {
   this._inner = inner;
   this.openReport = JSON.parse(inner.openReport());
 }
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+function plainMessage(m) {
+  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
+}
+function readMessage(m, entry, out) {
+  if (!plainMessage(m)) {
+    out.push([entry, m]);
+    return;
+  }
+  var c = m.content;
+  out.push([
+    entry,
+    m.msg_id,
+    m.ctime_ms,
+    m.msg_type,
+    m.from_gid,
+    m.key,
+    m.from_username,
+    m.from_appkey,
+    c.target_type,
+    c.target_id,
+    c.target_appkey,
+    c.from_id,
+    c.from_appkey,
+    c.create_time,
+    c.msg_type,
+    c.msg_body,
+    c.at_list
+  ]);
+}
+function compactBatch(data) {
+  var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
+  if (!list) return null;
+  var hints = [], items = [];
+  for (var i = 0; i < list.length; i++) {
+    var it = list[i];
+    if (isObject(it) && Array.isArray(it.msgs)) {
+      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey]) - 1;
+      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
+    } else if (isObject(it) && it.msgs != null) {
+      items.push([-1, it]);
+    } else {
+      readMessage(it, -1, items);
+    }
+  }
+  return toJson({ h: hints, m: items }, "data");
+}
 Cache.prototype.cacheMsg = function(data, mode) {
-  var text = toJson(data, "data");
+  mode = String(mode);
+  var compact = compactBatch(data);
+  var text = compact === null ? toJson(data, "data") : compact;
   return JSON.parse(call(this, function(c) {
-    return c.cacheMsg(text, String(mode));
+    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(text, mode);
   }));
 };
 Cache.prototype.cacheSent = function(data, msg) {

@@ -32,6 +32,10 @@ extern "C" {
     fn get(this: &JsStorage, key: &str) -> Result<Option<String>, JsValue>;
     #[wasm_bindgen(method, catch)]
     fn set(this: &JsStorage, key: &str, value: &str) -> Result<(), JsValue>;
+    /// `key` = the value of `base` with `insert` spliced in before its
+    /// closing `]}` (see `Storage::set_appended`).
+    #[wasm_bindgen(method, catch, js_name = setAppended)]
+    fn set_appended(this: &JsStorage, key: &str, base: &str, insert: &str) -> Result<(), JsValue>;
     #[wasm_bindgen(method, catch)]
     fn remove(this: &JsStorage, key: &str) -> Result<(), JsValue>;
     /// JSON array of the keys starting with `prefix`.
@@ -69,6 +73,9 @@ impl Storage for JsStore {
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
         self.0.set(key, value).map_err(storage_error)
+    }
+    fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
+        self.0.set_appended(key, base, insert).map_err(storage_error)
     }
     fn remove(&mut self, key: &str) -> Result<(), StorageError> {
         self.0.remove(key).map_err(storage_error)
@@ -170,6 +177,14 @@ impl JimCache {
     pub fn cache_msg(&mut self, data: &str, mode: &str) -> Result<String, JsValue> {
         let mode = Mode::parse(mode).map_err(js_error)?;
         self.inner.cache_messages_json(data, mode).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// The same for a compact batch the glue read from the payload (see
+    /// `compact`).
+    #[wasm_bindgen(js_name = cacheCompact)]
+    pub fn cache_compact(&mut self, compact: &str, mode: &str) -> Result<String, JsValue> {
+        Mode::parse(mode).map_err(js_error)?;
+        self.inner.cache_compact_json(compact).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// A send's `onSuccess(data, msg)`, both as JSON.

@@ -40,7 +40,7 @@ use serde_json::Value;
 use crate::budget::{choose_victim, effective_budget, eviction_order};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::index::{appended_chunk_json, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, ChunkMeta, Conv, Dirty, Index, IndexProblem, Slot, SCHEMA_VERSION};
+use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, Index, IndexProblem, Planned, Slot, SCHEMA_VERSION};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
@@ -166,12 +166,35 @@ impl DirPlan {
     }
 }
 
+/// The value a dirty chunk will be written with, and its length: only the
+/// appended records when it has an [`AppendBase`], else the whole chunk.
+fn chunk_value(id: &ConvId, d: &Dirty) -> (ChunkValue, usize) {
+    if let Some(b) = d.base {
+        if let Some(insert) = appended_insert(b.records, &d.records) {
+            let len = b.value_bytes as usize + insert.len();
+            return (ChunkValue::Appended { base: b.key, insert }, len);
+        }
+    }
+    let whole = chunk_json(id, &d.records);
+    let len = whole.len();
+    (ChunkValue::Whole(whole), len)
+}
+
 /// Lookup of an id in one chunk.
 enum Found {
     At(usize),
     No,
     /// The chunk is missing or unreadable: drop it.
     Damaged,
+}
+
+/// A chunk kept parsed in memory.
+struct Loaded {
+    records: Vec<Record>,
+    /// When it was last used, for the bounded set.
+    tick: u64,
+    /// Bytes of its value as stored.
+    value_bytes: u32,
 }
 
 /// The message cache of one account over one storage.
@@ -184,8 +207,8 @@ pub struct Cache<S: Storage> {
     index_bytes: u64,
     /// Bytes of all our keys in storage, as far as we know.
     total_bytes: u64,
-    /// Parsed chunks: records, last use, and the stored value when known.
-    loaded: HashMap<u64, (Vec<Record>, u64, Option<String>)>,
+    /// Parsed chunks, by key number.
+    loaded: HashMap<u64, Loaded>,
     tick: u64,
     /// Keys of ours whose removal failed after a commit; retried later.
     strays: Vec<(String, u64)>,
@@ -442,6 +465,13 @@ impl<S: Storage> Cache<S> {
     /// bindings pass): parsed without building a JSON tree.
     pub fn cache_messages_json(&mut self, text: &str, mode: Mode) -> Result<Report> {
         let batch = payload::parse_messages_json(text, mode, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// [`Cache::cache_messages_json`] for the compact batch the JS glue reads
+    /// from a payload (see [`crate::compact`]): the same batch, the same result.
+    pub fn cache_compact_json(&mut self, text: &str) -> Result<Report> {
+        let batch = crate::compact::parse_compact(text, self.account())?;
         self.apply(&batch, &[])
     }
 
@@ -735,29 +765,29 @@ impl<S: Storage> Cache<S> {
     fn ensure_loaded(&mut self, conv_id: &ConvId, key: u64) -> Result<bool> {
         self.tick += 1;
         if let Some(entry) = self.loaded.get_mut(&key) {
-            entry.1 = self.tick;
+            entry.tick = self.tick;
             return Ok(true);
         }
         let Some(value) = self.storage.get(&self.ns.chunk_key(key))? else { return Ok(false) };
         let Ok(records) = parse_chunk(conv_id, &value) else { return Ok(false) };
-        self.keep_loaded(key, records, Some(value));
+        self.keep_loaded(key, records, value.len() as u32);
         Ok(true)
     }
 
     /// Adds a parsed chunk to the bounded set kept in memory.
-    fn keep_loaded(&mut self, key: u64, records: Vec<Record>, value: Option<String>) {
+    fn keep_loaded(&mut self, key: u64, records: Vec<Record>, value_bytes: u32) {
         self.tick += 1;
         if self.loaded.len() >= LOADED_CHUNKS {
-            if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.1) {
+            if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.tick) {
                 self.loaded.remove(&old);
             }
         }
-        self.loaded.insert(key, (records, self.tick, value));
+        self.loaded.insert(key, Loaded { records, tick: self.tick, value_bytes });
     }
 
     fn records(&self, conv_id: &ConvId, si: usize) -> Option<&[Record]> {
         match &self.index.convs.get(conv_id)?.slots.get(si)? {
-            Slot::Stored(m) => self.loaded.get(&m.key).map(|e| e.0.as_slice()),
+            Slot::Stored(m) => self.loaded.get(&m.key).map(|e| e.records.as_slice()),
             Slot::Dirty(d) => Some(&d.records),
         }
     }
@@ -768,7 +798,7 @@ impl<S: Storage> Cache<S> {
             if !self.ensure_loaded(conv_id, key)? {
                 return Ok(Found::Damaged);
             }
-            if self.loaded[&key].0.len() != count as usize {
+            if self.loaded[&key].records.len() != count as usize {
                 // The value does not match its index entry: not ours to trust.
                 self.loaded.remove(&key);
                 return Ok(Found::Damaged);
@@ -787,8 +817,8 @@ impl<S: Storage> Cache<S> {
         if !self.ensure_loaded(conv_id, key)? {
             return Ok(false);
         }
-        let (records, _, value) = self.loaded.remove(&key).expect("loaded");
-        let base = value.map(|v| (v, records.len()));
+        let Loaded { records, value_bytes, .. } = self.loaded.remove(&key).expect("loaded");
+        let base = Some(AppendBase { key, value_bytes, records: records.len() });
         self.index.convs.get_mut(conv_id).expect("present").slots[si] =
             Slot::Dirty(Dirty { records, base, origins: vec![(key, bytes)], planned: None });
         Ok(true)
@@ -874,30 +904,31 @@ impl<S: Storage> Cache<S> {
                             call.early.extend(d.origins);
                             continue;
                         }
-                        // Serialise once; only an oversized chunk is sized record by record and split.
-                        let appended = d.base.as_ref().and_then(|(b, n)| appended_chunk_json(b, *n, &d.records));
-                        let whole = appended.unwrap_or_else(|| chunk_json(id, &d.records));
-                        let pieces = if whole.len() <= chunk_bytes || d.records.len() == 1 {
-                            vec![(d.records, whole)]
+                        // Serialise once (only the new records when the call
+                        // only appended); only an oversized chunk is sized
+                        // record by record and split.
+                        let (value, value_len) = chunk_value(id, &d);
+                        let pieces = if value_len <= chunk_bytes || d.records.len() == 1 {
+                            vec![(d.records, value, value_len)]
                         } else {
                             split(id, d.records, chunk_bytes)
                                 .into_iter()
                                 .map(|p| {
                                     let v = chunk_json(id, &p);
-                                    (p, v)
+                                    let n = v.len();
+                                    (p, ChunkValue::Whole(v), n)
                                 })
                                 .collect()
                         };
-                        for (piece, value) in pieces {
+                        for (piece, value, value_len) in pieces {
                             let key = self.index.next_key;
                             self.index.next_key += 1;
-                            let k = self.ns.chunk_key(key);
-                            let bytes = (k.len() + value.len()) as u32;
+                            let bytes = (self.ns.chunk_key(key).len() + value_len) as u32;
                             conv.slots.push(Slot::Dirty(Dirty {
                                 records: piece,
                                 base: None,
                                 origins: d.origins.clone(),
-                                planned: Some((key, value, bytes)),
+                                planned: Some(Planned { key, value, bytes }),
                             }));
                         }
                     }
@@ -1028,9 +1059,12 @@ impl<S: Storage> Cache<S> {
         let mut written = Vec::new();
         let mut result = Ok(());
         for s in self.index.convs.values().flat_map(|c| &c.slots) {
-            if let Slot::Dirty(Dirty { planned: Some((key, value, _)), .. }) = s {
-                let k = self.ns.chunk_key(*key);
-                result = self.storage.set(&k, value);
+            if let Slot::Dirty(Dirty { planned: Some(p), .. }) = s {
+                let k = self.ns.chunk_key(p.key);
+                result = match &p.value {
+                    ChunkValue::Whole(value) => self.storage.set(&k, value),
+                    ChunkValue::Appended { base, insert } => self.storage.set_appended(&k, &self.ns.chunk_key(*base), insert),
+                };
                 if result.is_err() {
                     break;
                 }
@@ -1075,7 +1109,8 @@ impl<S: Storage> Cache<S> {
         for conv in self.index.convs.values_mut() {
             for slot in conv.slots.iter_mut() {
                 if let Slot::Dirty(d) = slot {
-                    let (key, value, bytes) = d.planned.take().expect("planned before write");
+                    let Planned { key, bytes, .. } = d.planned.take().expect("planned before write");
+                    let value_bytes = bytes - self.ns.chunk_key(key).len() as u32;
                     let records = std::mem::take(&mut d.records);
                     let meta = ChunkMeta {
                         key,
@@ -1085,12 +1120,12 @@ impl<S: Storage> Cache<S> {
                         bytes,
                     };
                     *slot = Slot::Stored(meta);
-                    fresh.push((key, records, value));
+                    fresh.push((key, records, value_bytes));
                 }
             }
         }
-        for (key, records, value) in fresh {
-            self.keep_loaded(key, records, Some(value));
+        for (key, records, value_bytes) in fresh {
+            self.keep_loaded(key, records, value_bytes);
         }
         if !matches!(plan, DirPlan::Keep) {
             self.dir_snapshot = self.index.older_snapshot();
@@ -1156,7 +1191,7 @@ impl<S: Storage> Cache<S> {
                 }
                 continue;
             }
-            let records = &self.loaded[&key].0;
+            let records = &self.loaded[&key].records;
             for r in records.iter().rev() {
                 if before.is_none_or(|b| r.pos() < b) {
                     out.push(r.clone());

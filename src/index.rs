@@ -48,18 +48,47 @@ pub struct ChunkMeta {
     pub bytes: u32,
 }
 
+/// A committed chunk a dirty one only appends to: its key number, the bytes
+/// of its value as stored, and how many of the dirty chunk's records it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendBase {
+    pub key: u64,
+    pub value_bytes: u32,
+    pub records: usize,
+}
+
+/// How a chunk's new value is made.
+#[derive(Debug, Clone)]
+pub enum ChunkValue {
+    /// Serialised whole by the core.
+    Whole(String),
+    /// The value of committed chunk `base` with `insert` (`,record` for each
+    /// new record) spliced in before its closing: see
+    /// [`crate::storage::Storage::set_appended`]. Only the new records cross
+    /// from the core to the host.
+    Appended { base: u64, insert: String },
+}
+
+/// A chunk the current call will write: its fresh key number, how its value
+/// is made, and the bytes of key + value.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub key: u64,
+    pub value: ChunkValue,
+    pub bytes: u32,
+}
+
 /// A chunk changed by the current call.
 #[derive(Debug, Clone)]
 pub struct Dirty {
     pub records: Vec<Record>,
-    /// The stored value of this chunk and how many of `records` it holds,
-    /// while the call has only appended: the new value is then the old one
-    /// plus the new records, without serialising the whole chunk again.
-    pub base: Option<(String, usize)>,
+    /// Set while the call has only appended to a committed chunk: the new
+    /// value is then the old one plus the new records, built by the storage.
+    pub base: Option<AppendBase>,
     /// Committed chunks (key, bytes) whose records this one replaces.
     pub origins: Vec<(u64, u32)>,
-    /// Set when the call serialises it: (key, value, bytes).
-    pub planned: Option<(u64, String, u32)>,
+    /// Set when the call plans its write.
+    pub planned: Option<Planned>,
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +123,7 @@ impl Slot {
     pub fn bytes(&self) -> u64 {
         match self {
             Slot::Stored(m) => m.bytes as u64,
-            Slot::Dirty(d) => d.planned.as_ref().map(|p| p.2 as u64).unwrap_or(0),
+            Slot::Dirty(d) => d.planned.as_ref().map(|p| p.bytes as u64).unwrap_or(0),
         }
     }
 }
@@ -159,9 +188,9 @@ fn meta_out(s: &Slot) -> Option<MetaOut> {
     match s {
         Slot::Stored(m) => Some((m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes)),
         Slot::Dirty(d) => {
-            let (key, _, bytes) = d.planned.as_ref()?;
+            let p = d.planned.as_ref()?;
             let (f, l) = (d.records.first()?.pos(), d.records.last()?.pos());
-            Some((*key, f.time, f.id, l.time, l.id, d.records.len() as u32, *bytes))
+            Some((p.key, f.time, f.id, l.time, l.id, d.records.len() as u32, p.bytes))
         }
     }
 }
@@ -381,20 +410,18 @@ impl Index {
 
 // ---- chunk values ------------------------------------------------------
 
-/// A chunk's new value when records were only appended to `base`, which
-/// holds the first `n` of them.
-pub fn appended_chunk_json(base: &str, n: usize, records: &[Record]) -> Option<String> {
-    let head = base.strip_suffix("]}")?;
+/// What [`ChunkValue::Appended`] splices into a chunk value that holds the
+/// first `n` of `records`: `,record` for each later one. `None` when nothing
+/// was appended or the base holds no record.
+pub fn appended_insert(n: usize, records: &[Record]) -> Option<String> {
     if n == 0 || n >= records.len() {
         return None;
     }
-    let mut out = String::with_capacity(base.len() + (records.len() - n) * 128);
-    out.push_str(head);
+    let mut out = String::with_capacity((records.len() - n) * 128);
     for r in &records[n..] {
         out.push(',');
         out.push_str(&serde_json::to_string(r).expect("records always serialize"));
     }
-    out.push_str("]}");
     Some(out)
 }
 

@@ -14,6 +14,7 @@
 //! |---|---|
 //! | [`payload`] | parsing every JMessage payload shape into records |
 //! | [`record`] | the record, its ordering key and storage form |
+//! | [`compact`] | the compact batch the JS glue reads from SDK payloads |
 //! | [`conversation`] | conversation identity |
 //! | [`namespace`] | storage keys and account isolation |
 //! | [`index`] | the storage layout: index and chunk formats |
@@ -27,6 +28,7 @@
 
 pub mod budget;
 pub mod cache;
+pub mod compact;
 pub mod conversation;
 pub mod error;
 pub mod index;
@@ -48,4 +50,4 @@ pub use memory::MemoryStorage;
 pub use payload::Mode;
 pub use record::{Kind, Pos, Record};
 pub use report::{OpenReport, Report, Stats};
-pub use storage::{Storage, StorageError, StorageErrorKind, Usage};
+pub use storage::{Storage, StorageError, StorageErrorKind, Usage, APPEND_CLOSE};

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::storage::{Storage, StorageError, StorageErrorKind, Usage};
+use crate::storage::{Storage, StorageError, StorageErrorKind, Usage, APPEND_CLOSE};
 
 /// WeChat's per-key limit: 1 MB, key + value.
 pub const WX_KEY_LIMIT: u64 = 1024 * 1024;
@@ -229,6 +229,18 @@ impl Storage for MemoryStorage {
         self.map.insert(key.to_string(), value.to_string());
         self.mutated(Op::Set { key: key.to_string(), bytes: (key.len() + value.len()) as u64 });
         Ok(())
+    }
+
+    /// One mutation, like `set`; the base is read from the map directly, so
+    /// that read faults injected for `get` do not apply.
+    fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
+        self.check_alive()?;
+        let head = self.map.get(base).and_then(|v| v.strip_suffix(APPEND_CLOSE));
+        let Some(head) = head else {
+            return Err(StorageError::new(StorageErrorKind::Io, format!("append base {base} is missing or not a chunk")));
+        };
+        let value = format!("{head}{insert}{APPEND_CLOSE}");
+        self.set(key, &value)
     }
 
     fn remove(&mut self, key: &str) -> Result<(), StorageError> {

@@ -30,16 +30,38 @@ impl Namespace {
     }
 
     pub fn index_key(&self) -> String {
-        format!("{}i", self.prefix)
+        self.key('i', None)
     }
 
     pub fn chunk_key(&self, n: u64) -> String {
-        format!("{}c{}", self.prefix, n)
+        self.key('c', Some(n))
     }
 
     /// The key of directory value `n` (older chunks' metadata).
     pub fn dir_key(&self, n: u64) -> String {
-        format!("{}d{}", self.prefix, n)
+        self.key('d', Some(n))
+    }
+
+    /// `<prefix><kind><n>`, without `format!`: keys are made several times a
+    /// call, and on iOS the formatting machinery runs interpreted.
+    fn key(&self, kind: char, n: Option<u64>) -> String {
+        let mut k = String::with_capacity(self.prefix.len() + 21);
+        k.push_str(&self.prefix);
+        k.push(kind);
+        if let Some(mut n) = n {
+            let mut digits = [0u8; 20];
+            let mut at = digits.len();
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            k.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        }
+        k
     }
 
     /// The chunk number of one of our keys, if it is a well-formed chunk key.

@@ -111,7 +111,7 @@ impl Mode {
 
 /// Entry-level facts that fill gaps in a sync message.
 #[derive(Default, Clone)]
-struct Hint<'a> {
+pub(crate) struct Hint<'a> {
     gid: Option<u64>,
     peer: Option<Cow<'a, str>>,
     peer_appkey: Option<Cow<'a, str>>,
@@ -172,7 +172,7 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
 /// same id under two conversations is inconsistent: the first wins, the others
 /// are rejected. (Across calls the store looks for an id only in the
 /// conversation its message claims; the server never reuses an id.)
-fn one_conversation_per_id(batch: &mut Batch) {
+pub(crate) fn one_conversation_per_id(batch: &mut Batch) {
     if batch.messages.len() < 2 {
         return;
     }
@@ -208,27 +208,27 @@ type Raw<'a> = &'a RawValue;
 /// A sync entry or a message: the fields we read, still raw JSON, except
 /// `content` when `C` is [`ContentIn`] (the one-pass fast path).
 #[derive(Deserialize)]
-struct Item<'a, C = Raw<'a>> {
+pub(crate) struct Item<'a, C = Raw<'a>> {
     #[serde(borrow, default)]
-    msg_id: Option<Raw<'a>>,
+    pub(crate) msg_id: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    ctime_ms: Option<Raw<'a>>,
+    pub(crate) ctime_ms: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    msg_type: Option<Raw<'a>>,
+    pub(crate) msg_type: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    from_gid: Option<Raw<'a>>,
+    pub(crate) from_gid: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    key: Option<Raw<'a>>,
+    pub(crate) key: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    from_username: Option<Raw<'a>>,
+    pub(crate) from_username: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    from_appkey: Option<Raw<'a>>,
+    pub(crate) from_appkey: Option<Raw<'a>>,
     #[serde(default = "Option::default", bound(deserialize = "C: Deserialize<'de>"))]
-    content: Option<C>,
+    pub(crate) content: Option<C>,
     #[serde(borrow, default)]
-    msgs: Option<Raw<'a>>,
+    pub(crate) msgs: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    messages: Option<Raw<'a>>,
+    pub(crate) messages: Option<Raw<'a>>,
 }
 
 impl<C> Default for Item<'_, C> {
@@ -250,25 +250,25 @@ impl<C> Default for Item<'_, C> {
 
 /// `content`: the message protocol object.
 #[derive(Deserialize, Default)]
-struct ContentIn<'a> {
+pub(crate) struct ContentIn<'a> {
     #[serde(borrow, default)]
-    target_type: Option<Raw<'a>>,
+    pub(crate) target_type: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    target_id: Option<Raw<'a>>,
+    pub(crate) target_id: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    target_appkey: Option<Raw<'a>>,
+    pub(crate) target_appkey: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    from_id: Option<Raw<'a>>,
+    pub(crate) from_id: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    from_appkey: Option<Raw<'a>>,
+    pub(crate) from_appkey: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    create_time: Option<Raw<'a>>,
+    pub(crate) create_time: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    msg_type: Option<Raw<'a>>,
+    pub(crate) msg_type: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    msg_body: Option<Raw<'a>>,
+    pub(crate) msg_body: Option<Raw<'a>>,
     #[serde(borrow, default)]
-    at_list: Option<Raw<'a>>,
+    pub(crate) at_list: Option<Raw<'a>>,
 }
 
 /// `msg_body` of the known types (and `msg_body.video`): every field a chat
@@ -362,7 +362,7 @@ fn raw_short(r: Raw) -> String {
     }
 }
 
-fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
+pub(crate) fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
     if !starts(item, b'{') {
         batch.rejected.push(Rejection {
             id: None,
@@ -384,7 +384,7 @@ fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
     }
 }
 
-fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &mut Batch) {
+pub(crate) fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &mut Batch) {
     match r {
         Ok(Some(m)) => batch.messages.push(m),
         Ok(None) => batch.ignored += 1,
@@ -398,25 +398,40 @@ fn parse_entry(entry: &Item, acct: Account, batch: &mut Batch) {
         batch.rejected.push(Rejection { id: None, reason: "sync entry whose msgs is not an array".into() });
         return;
     };
-    let group = entry.msg_type.and_then(raw_u64) == Some(4);
-    let hint = Hint {
-        gid: if group { raw_positive(entry.from_gid).or_else(|| raw_positive(entry.key)) } else { None },
-        peer: raw_str(entry.from_username),
-        peer_appkey: raw_str(entry.from_appkey),
-    };
+    let hint = entry_hint(entry.msg_type, entry.from_gid, entry.key, entry.from_username, entry.from_appkey);
     for m in msgs {
-        if !starts(m, b'{') {
-            batch.rejected.push(Rejection { id: None, reason: format!("message is {}, not an object", raw_type_name(m)) });
-            continue;
-        }
-        if let Some(result) = parse_message_fast(m, &hint, acct) {
-            push(result, batch);
-            continue;
-        }
-        match serde_json::from_str::<Item>(m.get()) {
-            Ok(it) => push(parse_message(&it, None, hint.clone(), acct), batch),
-            Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
-        }
+        parse_entry_message(m, &hint, acct, batch);
+    }
+}
+
+/// The gaps a sync entry's own fields fill in its messages.
+pub(crate) fn entry_hint<'a>(
+    msg_type: Option<Raw<'a>>,
+    from_gid: Option<Raw<'a>>,
+    key: Option<Raw<'a>>,
+    from_username: Option<Raw<'a>>,
+    from_appkey: Option<Raw<'a>>,
+) -> Hint<'a> {
+    let group = msg_type.and_then(raw_u64) == Some(4);
+    Hint {
+        gid: if group { raw_positive(from_gid).or_else(|| raw_positive(key)) } else { None },
+        peer: raw_str(from_username),
+        peer_appkey: raw_str(from_appkey),
+    }
+}
+
+/// One element of a sync entry's `msgs`.
+pub(crate) fn parse_entry_message(m: Raw, hint: &Hint, acct: Account, batch: &mut Batch) {
+    if !starts(m, b'{') {
+        batch.rejected.push(Rejection { id: None, reason: format!("message is {}, not an object", raw_type_name(m)) });
+        return;
+    }
+    if let Some(result) = parse_message_fast(m, hint, acct) {
+        return push(result, batch);
+    }
+    match serde_json::from_str::<Item>(m.get()) {
+        Ok(it) => push(parse_message(&it, None, hint.clone(), acct), batch),
+        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
     }
 }
 
@@ -436,7 +451,7 @@ fn parse_message_fast(raw: Raw, hint: &Hint, acct: Account) -> Option<std::resul
 /// One message of either shape, `content` already parsed or still raw in
 /// `m`. `Ok(None)` means "not a conversation message" (chat rooms), which is
 /// skipped, not rejected.
-fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
+pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
     let id = parse_raw_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
     let content: ContentIn = match content {

@@ -57,6 +57,10 @@ pub struct Usage {
     pub limit_bytes: u64,
 }
 
+/// The closing of every value [`Storage::set_appended`] extends: the end of
+/// a chunk's record array and of the chunk object.
+pub const APPEND_CLOSE: &str = "]}";
+
 /// A synchronous string key/value store.
 ///
 /// `get` returns `Ok(None)` for a missing key (WeChat returns `''`). `keys`
@@ -67,6 +71,22 @@ pub trait Storage {
     fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError>;
     fn remove(&mut self, key: &str) -> Result<(), StorageError>;
     fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError>;
+    /// Writes `key` with the value of `base` extended before its closing
+    /// [`APPEND_CLOSE`]: `base` minus that suffix, then `insert`, then the
+    /// suffix again. `base` is a key this cache wrote or read and has not
+    /// removed (chunk keys are never overwritten, so its value is known).
+    ///
+    /// This is how a chunk grows by a few records without its whole value
+    /// crossing from wasm to JS: the JS store keeps the values it handled and
+    /// builds the new one with native string operations. The default reads
+    /// `base` back; a missing base or one without the suffix is an I/O error.
+    fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
+        let value = self.get(base)?.ok_or_else(|| StorageError::new(StorageErrorKind::Io, format!("append base {base} is missing")))?;
+        let head = value
+            .strip_suffix(APPEND_CLOSE)
+            .ok_or_else(|| StorageError::new(StorageErrorKind::Io, format!("append base {base} does not end with {APPEND_CLOSE}")))?;
+        self.set(key, &format!("{head}{insert}{APPEND_CLOSE}"))
+    }
     /// App-wide usage, when the host can tell. The core shrinks its budget so
     /// that the rest of the app keeps room (the 10 MB quota is shared).
     fn usage(&mut self) -> Option<Usage> {
@@ -86,6 +106,9 @@ impl<S: Storage + ?Sized> Storage for &mut S {
     }
     fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError> {
         (**self).keys(prefix)
+    }
+    fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
+        (**self).set_appended(key, base, insert)
     }
     fn usage(&mut self) -> Option<Usage> {
         (**self).usage()

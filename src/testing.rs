@@ -8,6 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::index::{parse_chunk, Index, Slot};
 use crate::namespace::Namespace;
 use crate::{Cache, Config, ConvId, MemoryStorage, Mode, Pos, StorageErrorKind};
+use serde_json::{json, Value};
 
 /// What storage holds for one account, read without the cache.
 #[derive(Debug, Default)]
@@ -93,6 +94,60 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
 }
 
 
+/// What the JS glue's `compactBatch` (js/index.js) makes of a payload, for
+/// tests: the same rules, over a parsed value. `None` where the glue hands
+/// the whole payload to the core instead.
+pub fn compact_of(data: &Value) -> Option<String> {
+    let obj = |v: &Value| v.as_object().is_some();
+    let field = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    let plain = |m: &Value| obj(m) && field(m, "msgs").is_null() && field(m, "messages").is_null() && obj(&field(m, "content"));
+    let read = |m: &Value, entry: i64, out: &mut Vec<Value>| {
+        if !plain(m) {
+            out.push(json!([entry, m]));
+            return;
+        }
+        let c = &m["content"];
+        let mut t = vec![json!(entry)];
+        t.extend(["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"].map(|k| field(m, k)));
+        t.extend(
+            ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list"]
+                .map(|k| field(c, k)),
+        );
+        out.push(Value::Array(t));
+    };
+    let list = match data {
+        Value::Array(a) => a,
+        Value::Object(o) => o.get("messages")?.as_array()?,
+        _ => return None,
+    };
+    let (mut hints, mut items) = (Vec::new(), Vec::new());
+    for it in list {
+        match it.get("msgs") {
+            Some(Value::Array(msgs)) if obj(it) => {
+                hints.push(json!(["msg_type", "from_gid", "key", "from_username", "from_appkey"].map(|k| field(it, k))));
+                for m in msgs {
+                    read(m, hints.len() as i64 - 1, &mut items);
+                }
+            }
+            Some(v) if obj(it) && !v.is_null() => items.push(json!([-1, it])),
+            _ => read(it, -1, &mut items),
+        }
+    }
+    Some(json!({"h": hints, "m": items}).to_string())
+}
+
+/// Both routes into the core (the whole payload, and the compact batch the
+/// glue reads from it) must give the same batch.
+pub fn assert_same_batch(v: &Value, acct: crate::payload::Account) {
+    let Some(compact) = compact_of(v) else { return };
+    let whole = crate::payload::parse_messages(v, Mode::Realtime, acct).map(|b| format!("{b:?}"));
+    let read = crate::compact::parse_compact(&compact, acct).map(|b| format!("{b:?}"));
+    match (whole, read) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "compact route differs for {v}"),
+        (a, b) => panic!("routes disagree on {v}: {a:?} vs {b:?}"),
+    }
+}
+
 /// Fuzz driver: arbitrary bytes into every payload parser and into a cache.
 pub fn payload(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -101,6 +156,7 @@ pub fn payload(data: &[u8]) {
         let _ = crate::payload::parse_messages_json(text, mode, acct);
     }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+        assert_same_batch(&v, acct);
         let _ = crate::payload::parse_events(&v, acct);
         let _ = crate::payload::parse_sent(&v, &v, acct);
     }

@@ -9,7 +9,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 const OPTIONS: &str = r#"{"appkey":"a1b2c3d4e5f60718293a4b5c","username":"wx_alice"}"#;
 
-/// A JS storage object over a Map; `failWith` makes the next `set` throw it.
+/// A JS storage object over a Map; `failWith` makes the next `set` (or
+/// `setAppended`) throw it.
 fn storage() -> JsValue {
     Function::new_no_args(
         "const m = new Map();
@@ -17,6 +18,11 @@ fn storage() -> JsValue {
            m,
            get(k) { return m.has(k) ? m.get(k) : null; },
            set(k, v) { if (this.failWith !== undefined) { const f = this.failWith; this.failWith = undefined; throw f; } m.set(k, v); },
+           setAppended(k, base, insert) {
+             const b = m.get(base);
+             if (typeof b !== 'string' || !b.endsWith(']}')) throw 'setAppended:fail base ' + base;
+             this.set(k, b.slice(0, -2) + insert + ']}');
+           },
            remove(k) { m.delete(k); },
            keys(p) { return JSON.stringify([...m.keys()].filter(k => k.startsWith(p))); },
            usage() { return this.usageJson || null; },

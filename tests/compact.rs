@@ -1,0 +1,99 @@
+//! The compact batch the JS glue reads from a payload (src/compact.rs) gives
+//! the core exactly the batch the whole payload gives: every fixture, every
+//! hostile shape of the reliability list, and each fixture's messages with
+//! fields broken one at a time. (The payload fuzzer checks the same on
+//! arbitrary JSON: `jim_cache::testing::payload`.)
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use common::*;
+use jim_cache::payload::Account;
+use jim_cache::testing::{assert_same_batch, compact_of};
+use serde_json::{json, Value};
+
+const ACCT: Account = Account { appkey: APPKEY, username: ME };
+
+#[test]
+fn every_fixture_reads_the_same_both_ways() {
+    let mut compared = 0;
+    for (name, (data, _)) in fixtures() {
+        if compact_of(&data).is_some() {
+            compared += 1;
+        }
+        assert_same_batch(&data, ACCT);
+        // The realtime shape of the same messages, and each as one batch.
+        if let Some(entries) = data.as_array() {
+            for e in entries {
+                if let Some(msgs) = e.get("msgs") {
+                    assert_same_batch(&json!({ "messages": msgs }), ACCT);
+                }
+            }
+        }
+        let _ = name;
+    }
+    assert!(compared >= 10, "most fixtures take the compact route ({compared})");
+}
+
+fn text(id: Value) -> Value {
+    json!({"msg_id": id, "ctime_ms": 1717401200123u64, "msg_type": 3, "from_username": "bob_01", "from_appkey": APPKEY,
+        "content": {"target_type": "single", "target_id": ME, "from_id": "bob_01", "create_time": 1717401200000u64,
+                    "msg_type": "text", "msg_body": {"text": "hi"}}})
+}
+
+#[test]
+fn hostile_items_read_the_same_both_ways() {
+    let items = vec![
+        Value::Null,
+        json!(42),
+        json!("str"),
+        json!([1, 2]),
+        json!({}),
+        json!({"msg_id": "x"}),
+        json!({"msg_id": -1, "content": {}}),
+        json!({"msg_id": 1, "content": []}),
+        json!({"msg_id": 1, "content": "text"}),
+        json!({"msgs": "not an array", "msg_type": 3}),
+        json!({"msgs": null, "content": {"msg_type": "text"}}),
+        json!({"messages": [], "content": {"msg_type": "text"}, "msg_id": 5}),
+        json!({"msgs": [null, 1, {"content": {}}], "msg_type": 4, "from_gid": 7}),
+        text(json!(1.5)),
+        text(json!(-3)),
+        text(json!(9007199254740993u64)),
+        text(json!("123")),
+        text(json!("12a")),
+        text(json!(null)),
+    ];
+    for it in &items {
+        assert_same_batch(&json!({ "messages": [it] }), ACCT);
+        assert_same_batch(&json!([it]), ACCT);
+        assert_same_batch(&json!([{"msg_type": 3, "from_username": "bob_01", "msgs": [it]}]), ACCT);
+    }
+    assert_same_batch(&json!({ "messages": items }), ACCT);
+}
+
+#[test]
+fn each_field_broken_in_turn_reads_the_same_both_ways() {
+    let fields = ["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"];
+    let content = ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list"];
+    let odd = [Value::Null, json!(""), json!(0), json!(-1), json!(true), json!("x"), json!([1]), json!({"a": 1}), json!(1e300)];
+    for (_, (data, _)) in fixtures() {
+        let Some(entries) = data.as_array() else { continue };
+        for e in entries {
+            let Some(m) = e.get("msgs").and_then(|m| m.get(0)).or_else(|| e.get("content").map(|_| e)) else { continue };
+            for v in &odd {
+                for f in fields {
+                    let mut b = m.clone();
+                    b[f] = v.clone();
+                    assert_same_batch(&json!([{"msg_type": e["msg_type"], "from_gid": e["from_gid"], "msgs": [b.clone()]}]), ACCT);
+                    assert_same_batch(&json!({ "messages": [b] }), ACCT);
+                }
+                for f in content {
+                    let mut b = m.clone();
+                    b["content"][f] = v.clone();
+                    assert_same_batch(&json!({ "messages": [b] }), ACCT);
+                }
+            }
+        }
+    }
+}
