@@ -38,6 +38,38 @@ pub fn effective_budget(configured: u64, usage: Option<Usage>, ours: u64) -> u64
 }
 
 /// Conversations in eviction order: least recently active first.
+/// Our own growth after which the host's usage is read again.
+pub const REREAD_AFTER_BYTES: u64 = 64 * 1024;
+
+/// The last reading of the host's app-wide usage (`getStorageInfoSync`, a
+/// bridge call on a device that lists every key of the app), with our own
+/// total at that moment. It is taken at open, after a quota error, and once
+/// our own total has grown by [`REREAD_AFTER_BYTES`] since; between readings
+/// the rest of the app is assumed to hold what it held. If it grew meanwhile,
+/// a write meets the quota error, and the cache reads again, evicts and
+/// retries.
+#[derive(Debug, Clone, Copy)]
+pub struct HostReading {
+    usage: Option<Usage>,
+    ours: u64,
+}
+
+impl HostReading {
+    pub fn new(usage: Option<Usage>, ours: u64) -> HostReading {
+        HostReading { usage, ours }
+    }
+
+    /// Whether to read again, our total being `ours` now.
+    pub fn stale(&self, ours: u64) -> bool {
+        ours > self.ours + REREAD_AFTER_BYTES
+    }
+
+    /// The budget in force (see [`effective_budget`]).
+    pub fn budget(&self, configured: u64) -> u64 {
+        effective_budget(configured, self.usage, self.ours)
+    }
+}
+
 pub fn eviction_order(index: &Index) -> Vec<ConvId> {
     let mut ids: Vec<(u64, &ConvId)> = index.convs.iter().map(|(id, c)| (c.activity(), id)).collect();
     ids.sort();

@@ -37,10 +37,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::budget::{choose_victim, effective_budget, eviction_order};
+use crate::budget::{choose_victim, eviction_order, HostReading};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, Index, IndexProblem, Planned, Slot, SCHEMA_VERSION};
+use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, SCHEMA_VERSION};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
@@ -216,8 +216,12 @@ pub struct Cache<S: Storage> {
     /// A reload failed: reload before the next call.
     poisoned: bool,
     /// The older chunks the stored directory lists, per conversation.
-    dir_snapshot: std::collections::BTreeMap<ConvId, Vec<ChunkMeta>>,
+    dir_snapshot: std::collections::BTreeMap<ConvId, Vec<u64>>,
     budget: u64,
+    /// The host's usage as last read; `None`: read before the next commit.
+    host: Option<HostReading>,
+    /// Serialised index entries of unchanged conversations.
+    entries: EntryCache,
 }
 
 impl<S: Storage> Cache<S> {
@@ -241,6 +245,8 @@ impl<S: Storage> Cache<S> {
             poisoned: false,
             dir_snapshot: Default::default(),
             budget,
+            host: None,
+            entries: EntryCache::default(),
         };
         let report = cache.load()?;
         Ok((cache, report))
@@ -275,6 +281,8 @@ impl<S: Storage> Cache<S> {
 
     fn load(&mut self) -> Result<OpenReport> {
         let mut rep = OpenReport::default();
+        self.host = None;
+        self.entries = EntryCache::default();
         self.loaded.clear();
         self.strays.clear();
         self.index = Index::default();
@@ -503,6 +511,7 @@ impl<S: Storage> Cache<S> {
                     self.reload()?;
                     match fail {
                         Fail::Quota(m) => {
+                            self.host = None; // someone else grew: read again
                             attempt += 1;
                             if attempt >= QUOTA_ATTEMPTS {
                                 return Err(Error::StorageFull(format!(
@@ -942,8 +951,12 @@ impl<S: Storage> Cache<S> {
         }
 
         // Evict until the peak of this commit fits the budget.
-        let usage = self.storage.usage();
-        self.budget = effective_budget(self.cfg.budget_bytes, usage, self.total_bytes);
+        let host = match self.host {
+            Some(h) if !h.stale(self.total_bytes) => h,
+            _ => HostReading::new(self.storage.usage(), self.total_bytes),
+        };
+        self.host = Some(host);
+        self.budget = host.budget(self.cfg.budget_bytes);
         let budget = self.budget.saturating_sub(extra);
         let ikey = self.ns.index_key();
         let order = eviction_order(&self.index);
@@ -998,7 +1011,7 @@ impl<S: Storage> Cache<S> {
                 }
             }
         };
-        (plan, self.index.to_json())
+        (plan, self.index.to_json_reusing(&mut self.entries))
     }
 
     /// Bytes in storage at the worst moment of the commit being planned.
@@ -1215,8 +1228,9 @@ impl<S: Storage> Cache<S> {
 
     /// `stats()`.
     pub fn stats(&mut self) -> Stats {
-        let usage = self.storage.usage();
-        self.budget = effective_budget(self.cfg.budget_bytes, usage, self.total_bytes);
+        let host = HostReading::new(self.storage.usage(), self.total_bytes);
+        self.host = Some(host);
+        self.budget = host.budget(self.cfg.budget_bytes);
         let chunks: u64 = self.index.convs.values().map(|c| c.slots.len() as u64).sum();
         Stats {
             bytes: self.total_bytes,

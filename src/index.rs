@@ -181,6 +181,65 @@ pub struct Index {
 
 // ---- file format -------------------------------------------------------
 
+/// What a conversation's index entry shows, in a form cheap to compare: when
+/// it is unchanged, so is the serialised entry. (The last record is named by
+/// its position and tombstone flag: a stored record's content never changes
+/// otherwise.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct EntryKey {
+    last: Option<(Pos, bool)>,
+    unread: u32,
+    read_at: u64,
+    floor: Option<Pos>,
+    newest: Option<MetaOut>,
+}
+
+impl EntryKey {
+    fn of(conv: &Conv) -> EntryKey {
+        EntryKey {
+            last: conv.last.as_ref().map(|r| (r.pos(), r.retracted)),
+            unread: conv.unread,
+            read_at: conv.read_at,
+            floor: conv.floor,
+            newest: conv.slots.last().and_then(meta_out),
+        }
+    }
+}
+
+/// Serialised index entries, per conversation, with what they show (see
+/// [`Index::to_json_reusing`]). Forget it whenever the index is reloaded.
+#[derive(Debug, Default)]
+pub struct EntryCache {
+    entries: BTreeMap<ConvId, (EntryKey, String)>,
+}
+
+impl EntryCache {
+    fn entry(&mut self, id: &ConvId, conv: &Conv) -> &str {
+        let key = EntryKey::of(conv);
+        let fresh = self.entries.get(id).is_none_or(|(k, _)| *k != key);
+        if fresh {
+            let out = ConvOut {
+                i: id.as_str(),
+                l: conv.last.as_ref(),
+                u: conv.unread,
+                r: conv.read_at,
+                f: conv.floor.map(|p| (p.time, p.id)),
+                k: key.newest.into_iter().collect(),
+            };
+            let json = serde_json::to_string(&out).expect("index entries serialize");
+            self.entries.insert(id.clone(), (key, json));
+        }
+        &self.entries[id].1
+    }
+
+    /// Drops the entries of conversations no longer in the index.
+    fn retain(&mut self, convs: &BTreeMap<ConvId, Conv>) {
+        if self.entries.len() > convs.len() {
+            self.entries.retain(|id, _| convs.contains_key(id));
+        }
+    }
+}
+
 /// One chunk's metadata as stored: key, first and last position, count, bytes.
 type MetaOut = (u64, u64, u64, u64, u64, u32, u32);
 
@@ -193,15 +252,6 @@ fn meta_out(s: &Slot) -> Option<MetaOut> {
             Some((p.key, f.time, f.id, l.time, l.id, d.records.len() as u32, p.bytes))
         }
     }
-}
-
-#[derive(Serialize)]
-struct IndexOut<'a> {
-    v: u32,
-    n: u64,
-    p: &'a VecDeque<u64>,
-    d: Option<(u64, u32)>,
-    c: Vec<ConvOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -278,22 +328,35 @@ impl Index {
     /// Serialises the index: per conversation its summary and newest chunk.
     /// Every slot must be `Stored` or planned.
     pub fn to_json(&self) -> String {
-        let c = self
-            .convs
-            .iter()
-            .map(|(id, conv)| ConvOut {
-                i: id.as_str(),
-                l: conv.last.as_ref(),
-                u: conv.unread,
-                r: conv.read_at,
-                f: conv.floor.map(|p| (p.time, p.id)),
-                k: conv.slots.last().and_then(meta_out).into_iter().collect(),
-            })
-            .collect();
-        serde_json::to_string(&IndexOut { v: SCHEMA_VERSION, n: self.next_key, p: &self.pending, d: self.dir, c })
-            .expect("index always serializes")
+        self.to_json_reusing(&mut EntryCache::default())
     }
 
+    /// [`Index::to_json`], reusing the serialised entry of every conversation
+    /// whose summary and newest chunk did not change since `cache` last saw
+    /// it: a realtime message changes one conversation, and on iOS
+    /// serialising all of them (~250 bytes each) on every call is most of
+    /// its cost once there are dozens.
+    pub fn to_json_reusing(&self, cache: &mut EntryCache) -> String {
+        let mut out = String::with_capacity(64 + self.convs.len() * 256);
+        out.push_str("{\"v\":");
+        crate::text::push_decimal(&mut out, SCHEMA_VERSION as u64);
+        out.push_str(",\"n\":");
+        crate::text::push_decimal(&mut out, self.next_key);
+        out.push_str(",\"p\":");
+        out.push_str(&serde_json::to_string(&self.pending).expect("ids serialize"));
+        out.push_str(",\"d\":");
+        out.push_str(&serde_json::to_string(&self.dir).expect("directory reference serializes"));
+        out.push_str(",\"c\":[");
+        for (n, (id, conv)) in self.convs.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(cache.entry(id, conv));
+        }
+        out.push_str("]}");
+        cache.retain(&self.convs);
+        out
+    }
     /// Serialises the directory (older chunks), or `None` when no
     /// conversation has more than one chunk.
     pub fn directory_json(&self) -> Option<String> {
@@ -310,8 +373,9 @@ impl Index {
     }
 
     /// Whether the older chunks of every conversation are those of `snapshot`
-    /// (then the stored directory is still right).
-    pub fn older_match(&self, snapshot: &BTreeMap<ConvId, Vec<ChunkMeta>>) -> bool {
+    /// (then the stored directory is still right). Chunks are named by key:
+    /// a committed chunk is never overwritten, so its key says it all.
+    pub fn older_match(&self, snapshot: &BTreeMap<ConvId, Vec<u64>>) -> bool {
         let mut with_older = 0;
         for (id, conv) in &self.convs {
             if conv.slots.len() < 2 {
@@ -320,15 +384,16 @@ impl Index {
             with_older += 1;
             let Some(old) = snapshot.get(id) else { return false };
             let older = &conv.slots[..conv.slots.len() - 1];
-            if old.len() != older.len() || !older.iter().zip(old).all(|(s, m)| matches!(s, Slot::Stored(x) if x == m)) {
+            if old.len() != older.len() || !older.iter().zip(old).all(|(s, k)| matches!(s, Slot::Stored(x) if x.key == *k)) {
                 return false;
             }
         }
         with_older == snapshot.len()
     }
 
-    /// The older chunks of every conversation (after a commit: all stored).
-    pub fn older_snapshot(&self) -> BTreeMap<ConvId, Vec<ChunkMeta>> {
+    /// The keys of every conversation's older chunks (after a commit: all
+    /// stored).
+    pub fn older_snapshot(&self) -> BTreeMap<ConvId, Vec<u64>> {
         self.convs
             .iter()
             .filter(|(_, c)| c.slots.len() > 1)
@@ -336,7 +401,7 @@ impl Index {
                 let older = c.slots[..c.slots.len() - 1]
                     .iter()
                     .filter_map(|s| match s {
-                        Slot::Stored(m) => Some(m.clone()),
+                        Slot::Stored(m) => Some(m.key),
                         Slot::Dirty(_) => None,
                     })
                     .collect();
@@ -521,6 +586,30 @@ mod tests {
         assert_eq!(back.convs[&ConvId::group(5)].slots.len(), 2);
         assert!(back.older_match(&idx.older_snapshot()));
         assert!(matches!(Index::from_json(&s, None), Err(IndexProblem::Corrupt(_))), "missing directory");
+    }
+
+    #[test]
+    fn reused_entries_serialise_exactly_as_fresh_ones() {
+        let mut idx = Index { next_key: 9, ..Default::default() };
+        let mut cache = EntryCache::default();
+        for g in 1..=3 {
+            let mut conv = Conv::new();
+            conv.last = Some(rec(g, 10 * g));
+            idx.convs.insert(ConvId::group(g), conv);
+        }
+        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        // Each kind of change shows up; unchanged entries are reused.
+        let c = idx.convs.get_mut(&ConvId::group(2)).unwrap();
+        c.unread = 4;
+        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        idx.convs.get_mut(&ConvId::group(3)).unwrap().last.as_mut().unwrap().retract();
+        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        idx.convs.get_mut(&ConvId::group(1)).unwrap().raise_floor(Pos { time: 1, id: 1 });
+        idx.pending.push_back(5);
+        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        idx.convs.remove(&ConvId::group(2));
+        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        assert_eq!(cache.entries.len(), 2);
     }
 
     #[test]

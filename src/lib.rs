@@ -24,6 +24,7 @@
 //! | [`memory`] | an in-memory storage with WeChat's limits, for tests |
 //! | [`report`] | what calls return |
 //! | [`error`] | errors with stable codes |
+//! | `text` | string building for hot paths, without `format!` |
 //! | `bindings` | (wasm32 only) the wasm-bindgen layer the JS package calls |
 
 pub mod budget;
@@ -39,6 +40,7 @@ pub mod record;
 pub mod report;
 pub mod storage;
 pub mod testing;
+mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;

@@ -41,6 +41,7 @@ pub struct MemoryStorage {
     pub mode: SizeMode,
     total: u64,
     mutations: u64,
+    usage_reads: u64,
     crash_after: Option<u64>,
     crashed: bool,
     failures: VecDeque<(u64, StorageErrorKind)>,
@@ -66,6 +67,7 @@ impl MemoryStorage {
             mode: SizeMode::Utf16,
             total: 0,
             mutations: 0,
+            usage_reads: 0,
             crash_after: None,
             crashed: false,
             failures: VecDeque::new(),
@@ -126,6 +128,11 @@ impl MemoryStorage {
     }
 
     /// Number of successful mutations so far.
+    /// How many times `usage()` was asked (a bridge call on a device).
+    pub fn usage_reads(&self) -> u64 {
+        self.usage_reads
+    }
+
     pub fn mutations(&self) -> u64 {
         self.mutations
     }
@@ -262,6 +269,7 @@ impl Storage for MemoryStorage {
     }
 
     fn usage(&mut self) -> Option<Usage> {
+        self.usage_reads += 1;
         Some(Usage { used_bytes: self.total, limit_bytes: self.total_limit })
     }
 }

@@ -42,24 +42,13 @@ impl Namespace {
         self.key('d', Some(n))
     }
 
-    /// `<prefix><kind><n>`, without `format!`: keys are made several times a
-    /// call, and on iOS the formatting machinery runs interpreted.
+    /// `<prefix><kind><n>` (keys are made several times a call).
     fn key(&self, kind: char, n: Option<u64>) -> String {
         let mut k = String::with_capacity(self.prefix.len() + 21);
         k.push_str(&self.prefix);
         k.push(kind);
-        if let Some(mut n) = n {
-            let mut digits = [0u8; 20];
-            let mut at = digits.len();
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            k.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
+        if let Some(n) = n {
+            crate::text::push_decimal(&mut k, n);
         }
         k
     }

@@ -176,19 +176,28 @@ pub(crate) fn one_conversation_per_id(batch: &mut Batch) {
     if batch.messages.len() < 2 {
         return;
     }
-    let mut seen: std::collections::HashMap<u64, ConvId> = std::collections::HashMap::with_capacity(batch.messages.len());
+    // Sorted by (id, position): the first of each id is the one that wins.
+    // (No hashing or id clones: this runs for every sync batch.)
+    let mut order: Vec<(u64, usize)> = batch.messages.iter().enumerate().map(|(i, m)| (m.record.id, i)).collect();
+    order.sort_unstable();
+    let mut winner = vec![usize::MAX; batch.messages.len()];
+    for w in 0..order.len() {
+        let first = if w > 0 && order[w - 1].0 == order[w].0 { winner[order[w - 1].1] } else { order[w].1 };
+        winner[order[w].1] = first;
+    }
+    if winner.iter().enumerate().all(|(i, &w)| w == i || batch.messages[w].conv == batch.messages[i].conv) {
+        return;
+    }
+    let convs: Vec<ConvId> = winner.iter().map(|&w| batch.messages[w].conv.clone()).collect();
     let mut kept = Vec::with_capacity(batch.messages.len());
-    for m in batch.messages.drain(..) {
-        match seen.get(&m.record.id) {
-            Some(conv) if *conv != m.conv => batch.rejected.push(Rejection {
+    for (m, conv) in batch.messages.drain(..).zip(convs) {
+        if conv == m.conv {
+            kept.push(m);
+        } else {
+            batch.rejected.push(Rejection {
                 id: Some(m.record.id),
                 reason: format!("msg_id already used in this batch by a message of {conv}, not {}", m.conv),
-            }),
-            Some(_) => kept.push(m),
-            None => {
-                seen.insert(m.record.id, m.conv.clone());
-                kept.push(m);
-            }
+            });
         }
     }
     batch.messages = kept;
@@ -331,7 +340,13 @@ fn raw_type_name(r: Raw) -> &'static str {
 /// A JSON string's value (borrowed unless it has escapes).
 fn raw_str<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
     let r = r.filter(|r| starts(r, b'"'))?;
-    serde_json::from_str::<Cow<'a, str>>(r.get()).ok().filter(|s| !s.is_empty())
+    let text = r.get();
+    // Valid JSON (serde checked it): without a backslash the value is the
+    // text between the quotes, borrowed.
+    if !text.contains('\\') {
+        return Some(Cow::Borrowed(&text[1..text.len() - 1])).filter(|s| !s.is_empty());
+    }
+    serde_json::from_str::<String>(text).ok().filter(|s| !s.is_empty()).map(Cow::Owned)
 }
 
 /// A non-negative integer from a JSON number or a string of digits.

@@ -46,7 +46,10 @@ impl Report {
     }
 
     pub fn touch(&mut self, conv: &str) {
-        if !self.conversations.iter().any(|c| c == conv) {
+        // Newest first: a batch's messages come grouped by conversation. The
+        // ends differ first (ids share their `single:<appkey>:` start).
+        let same = |c: &String| c.len() == conv.len() && c.as_bytes().iter().rev().eq(conv.as_bytes().iter().rev());
+        if !self.conversations.iter().rev().any(same) {
             self.conversations.push(conv.to_string());
         }
     }

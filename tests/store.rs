@@ -463,3 +463,27 @@ fn bad_configuration_is_rejected() {
         assert_eq!(e.code(), "BAD_ARGUMENT");
     }
 }
+
+#[test]
+fn host_usage_is_read_at_open_after_growth_and_after_a_quota_error() {
+    let mut cache = open(MemoryStorage::new(), config());
+    let reads = |c: &Cache<MemoryStorage>| c.storage().usage_reads();
+    let mut id = 1;
+    let mut send = |c: &mut Cache<MemoryStorage>, n: u64| {
+        for _ in 0..n {
+            c.cache_messages(&batch(vec![single(id, T0 + id, "bob_01", "一条消息 a message")]), Mode::Realtime).unwrap();
+            id += 1;
+        }
+    };
+    send(&mut cache, 1);
+    let first = reads(&cache);
+    send(&mut cache, 50);
+    assert_eq!(reads(&cache), first, "50 small messages (a few KB) need no new reading");
+    send(&mut cache, 1500); // ~110 bytes each: well over 64 KiB
+    assert!(reads(&cache) > first, "after 64 KiB of growth the usage is read again");
+    let grown = reads(&cache);
+    cache.storage_mut().fail_set(0, StorageErrorKind::Quota);
+    send(&mut cache, 1);
+    assert!(reads(&cache) > grown, "a quota error makes the cache read again before retrying");
+    check(cache.storage(), cache.config());
+}
