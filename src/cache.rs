@@ -619,10 +619,11 @@ impl<S: Storage> Cache<S> {
         server_time: bool,
         rep: &mut Report,
     ) -> std::result::Result<(), Fail> {
-        let mut rec = incoming.clone();
+        // Copied only once it is stored: most of a re-sync is duplicates.
+        let mut rec = std::borrow::Cow::Borrowed(incoming);
         if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
             self.index.pending.remove(i);
-            rec.retract();
+            rec.to_mut().retract();
             call.changed = true;
         }
         let pos = rec.pos();
@@ -631,11 +632,13 @@ impl<S: Storage> Cache<S> {
             rep.evicted += 1;
             return Ok(());
         }
-        self.index.convs.entry(conv_id.clone()).or_default();
+        if !self.index.convs.contains_key(conv_id) {
+            self.index.convs.insert(conv_id.clone(), Conv::default());
+        }
         loop {
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             if conv.slots.is_empty() {
-                conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], base: None, origins: vec![], planned: None }));
+                conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![], planned: None }));
                 self.added(call, conv_id, &rec, rep);
                 return Ok(());
             }
@@ -677,7 +680,7 @@ impl<S: Storage> Cache<S> {
             if si == newest {
                 if let Slot::Stored(m) = &conv.slots[si] {
                     if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > self.cfg.chunk_bytes as usize {
-                        conv.slots.push(Slot::Dirty(Dirty { records: vec![rec.clone()], base: None, origins: vec![], planned: None }));
+                        conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![], planned: None }));
                         self.added(call, conv_id, &rec, rep);
                         return Ok(());
                     }
@@ -693,7 +696,7 @@ impl<S: Storage> Cache<S> {
             if at < d.records.len() {
                 d.base = None; // not an append: serialise the whole chunk
             }
-            d.records.insert(at, rec.clone());
+            d.records.insert(at, (*rec).clone());
             self.added(call, conv_id, &rec, rep);
             return Ok(());
         }

@@ -22,75 +22,94 @@
 //! decisions stay in one place. `tests/compact.rs` checks that both routes
 //! give the same batch for every fixture and hostile input.
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::error::{Error, Result};
-use crate::payload::{self, Account, Batch, Hint, Item, ContentIn};
+use crate::payload::{self, Account, Batch, ContentIn, Hint, Item};
+use crate::raw::{Raw, ScanError, Scanner};
 
-type Raw<'a> = &'a RawValue;
-
-/// A sync entry's fields that fill gaps in its messages.
-type EntryHint<'a> = (Option<Raw<'a>>, Option<Raw<'a>>, Option<Raw<'a>>, Option<Raw<'a>>, Option<Raw<'a>>);
-
-#[derive(Deserialize)]
-struct CompactIn<'a> {
-    #[serde(borrow)]
-    h: Vec<EntryHint<'a>>,
-    #[serde(borrow)]
-    m: Vec<CompactItem<'a>>,
+/// A message the glue read: its entry (-1: none) and its 16 fields.
+struct Fields<'a> {
+    entry: i64,
+    f: [Option<Raw<'a>>; 16],
 }
 
 /// One element of `"m"`.
 enum CompactItem<'a> {
-    /// A message the glue read: its entry and its fields.
-    Read { entry: i64, fields: [Option<Raw<'a>>; 16] },
-    /// Anything else, as the SDK gave it.
+    Read(Fields<'a>),
+    /// Anything else, as the SDK gave it, with its entry.
     AsIs { entry: i64, item: Raw<'a> },
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for CompactItem<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CompactItem<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("[entry, item] or [entry, 16 fields]")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
-                let entry: i64 = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(0, &self))?;
-                let first: Raw<'de> = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(1, &self))?;
-                let Some(second) = seq.next_element::<Option<Raw<'de>>>()? else {
-                    return Ok(CompactItem::AsIs { entry, item: first });
-                };
-                let mut fields: [Option<Raw<'de>>; 16] = [None; 16];
-                fields[0] = Some(first).filter(|r| r.get() != "null");
-                fields[1] = second;
-                for (i, f) in fields.iter_mut().enumerate().skip(2) {
-                    *f = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(i + 1, &self))?;
-                }
-                if seq.next_element::<de::IgnoredAny>()?.is_some() {
-                    return Err(de::Error::invalid_length(18, &self));
-                }
-                Ok(CompactItem::Read { entry, fields })
-            }
-        }
-        d.deserialize_seq(V)
+/// Reads `"h"`: each entry's five hint fields.
+fn read_hints<'a>(s: &mut Scanner<'a>) -> std::result::Result<Vec<Hint<'a>>, ScanError> {
+    let mut hints = Vec::new();
+    s.expect("[")?;
+    if !s.any_elements() {
+        return Ok(hints);
     }
+    loop {
+        s.expect("[")?;
+        let mut h = [None; 5];
+        for (i, slot) in h.iter_mut().enumerate() {
+            if i > 0 {
+                s.expect(",")?;
+            }
+            *slot = s.optional()?;
+        }
+        s.expect("]")?;
+        hints.push(payload::entry_hint(h[0], h[1], h[2], h[3], h[4]));
+        if !s.more()? {
+            return Ok(hints);
+        }
+    }
+}
+
+/// Reads one element of `"m"`.
+fn read_item<'a>(s: &mut Scanner<'a>) -> std::result::Result<CompactItem<'a>, ScanError> {
+    s.expect("[")?;
+    let entry = s.integer()?;
+    s.expect(",")?;
+    let first = s.value()?;
+    if !s.more()? {
+        return Ok(CompactItem::AsIs { entry, item: first });
+    }
+    let mut f: [Option<Raw<'a>>; 16] = [None; 16];
+    f[0] = Some(first).filter(|r| r.get() != "null");
+    for (i, slot) in f.iter_mut().enumerate().skip(1) {
+        if i > 1 {
+            s.expect(",")?;
+        }
+        *slot = s.optional()?;
+    }
+    s.expect("]")?;
+    Ok(CompactItem::Read(Fields { entry, f }))
 }
 
 /// Parses a compact batch (see the module docs) into the same [`Batch`]
 /// [`payload::parse_messages_json`] makes of the payload it was read from.
 pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
-    let c: CompactIn = serde_json::from_str(text)
-        .map_err(|e| Error::BadPayload(format!("compact batch from the glue is unreadable: {e}")))?;
-    let hints: Vec<Hint> = c.h.iter().map(|h| payload::entry_hint(h.0, h.1, h.2, h.3, h.4)).collect();
+    let bad = |e: ScanError| Error::BadPayload(format!("compact batch from the glue is unreadable at byte {}", e.0));
+    let mut s = Scanner::new(text);
+    s.expect("{").and_then(|_| s.expect("\"h\"")).and_then(|_| s.expect(":")).map_err(bad)?;
+    let hints = read_hints(&mut s).map_err(bad)?;
+    s.expect(",").and_then(|_| s.expect("\"m\"")).and_then(|_| s.expect(":")).and_then(|_| s.expect("[")).map_err(bad)?;
+    let mut items = Vec::new();
+    if s.any_elements() {
+        loop {
+            items.push(read_item(&mut s).map_err(bad)?);
+            if !s.more().map_err(bad)? {
+                break;
+            }
+        }
+    }
+    s.expect("}").map_err(bad)?;
+    if !s.at_end() {
+        return Err(Error::BadPayload("compact batch from the glue has text after its end".into()));
+    }
     let hint_of = |i: i64| usize::try_from(i).ok().and_then(|i| hints.get(i));
     let mut batch = Batch::default();
-    for item in c.m {
+    for item in items {
         match item {
-            CompactItem::Read { entry, fields: f } => {
+            CompactItem::Read(Fields { entry, f }) => {
                 let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
                 let content = ContentIn {
                     target_type: f[7],

@@ -13,6 +13,7 @@
 //! | module | holds |
 //! |---|---|
 //! | [`payload`] | parsing every JMessage payload shape into records |
+//! | [`raw`] | raw JSON values borrowed from the text, and a checking scanner |
 //! | [`record`] | the record, its ordering key and storage form |
 //! | [`compact`] | the compact batch the JS glue reads from SDK payloads |
 //! | [`conversation`] | conversation identity |
@@ -36,6 +37,7 @@ pub mod index;
 pub mod memory;
 pub mod namespace;
 pub mod payload;
+pub mod raw;
 pub mod record;
 pub mod report;
 pub mod storage;

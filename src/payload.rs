@@ -138,7 +138,7 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
         }
         Some(b'{') => {
             let top: Item = serde_json::from_str(text).map_err(bad_json)?;
-            match top.messages.filter(|r| starts(r, b'[')) {
+            match top.messages.filter(|r| starts(*r, b'[')) {
                 Some(list) => {
                     let items: Vec<Raw> = serde_json::from_str(list.get()).map_err(bad_json)?;
                     for item in items {
@@ -212,7 +212,7 @@ fn bad_json(e: serde_json::Error) -> Error {
     Error::BadPayload(format!("payload is not valid JSON: {e}"))
 }
 
-type Raw<'a> = &'a RawValue;
+pub(crate) use crate::raw::Raw;
 
 /// A sync entry or a message: the fields we read, still raw JSON, except
 /// `content` when `C` is [`ContentIn`] (the one-pass fast path).
@@ -339,7 +339,7 @@ fn raw_type_name(r: Raw) -> &'static str {
 
 /// A JSON string's value (borrowed unless it has escapes).
 fn raw_str<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
-    let r = r.filter(|r| starts(r, b'"'))?;
+    let r = r.filter(|r| starts(*r, b'"'))?;
     let text = r.get();
     // Valid JSON (serde checked it): without a backslash the value is the
     // text between the quotes, borrowed.
@@ -408,7 +408,7 @@ pub(crate) fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &
 }
 
 fn parse_entry(entry: &Item, acct: Account, batch: &mut Batch) {
-    let msgs: Option<Vec<Raw>> = entry.msgs.filter(|r| starts(r, b'[')).and_then(|r| serde_json::from_str(r.get()).ok());
+    let msgs: Option<Vec<Raw>> = entry.msgs.filter(|r| starts(*r, b'[')).and_then(|r| serde_json::from_str(r.get()).ok());
     let Some(msgs) = msgs else {
         batch.rejected.push(Rejection { id: None, reason: "sync entry whose msgs is not an array".into() });
         return;
@@ -473,7 +473,7 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
         Some(c) => c,
         None => m
             .content
-            .filter(|r| starts(r, b'{'))
+            .filter(|r| starts(*r, b'{'))
             .and_then(|r| serde_json::from_str(r.get()).ok())
             .ok_or_else(|| reject("missing content object".into()))?,
     };
@@ -694,10 +694,10 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
             }
             let flag = b
                 .extras
-                .filter(|e| starts(e, b'{'))
+                .filter(|e| starts(*e, b'{'))
                 .and_then(|e| serde_json::from_str::<Flag>(e.get()).ok())
                 .and_then(|f| f.video)
-                .filter(|v| truthy(v));
+                .filter(|v| truthy(*v));
             match flag {
                 Some(v) => {
                     if starts(v, b'"') {
@@ -715,7 +715,7 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
                 }
             }
             // The protocol doc spells it `lable`; accept that too.
-            let label = b.label.filter(|r| r.get() != "null").or(b.lable.filter(|r| starts(r, b'"')));
+            let label = b.label.filter(|r| r.get() != "null").or(b.lable.filter(|r| starts(*r, b'"')));
             for (k, v) in [("latitude", b.latitude), ("longitude", b.longitude), ("scale", b.scale), ("label", label)] {
                 out.field(k, v);
             }
@@ -725,18 +725,18 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
             // Native video: the file is nested under msg_body.video.
             let video: BodyIn = b
                 .video
-                .filter(|v| starts(v, b'{'))
+                .filter(|v| starts(*v, b'{'))
                 .and_then(|v| serde_json::from_str(v.get()).ok())
                 .filter(|v: &BodyIn| v.media_id.is_some_and(|m| starts(m, b'"')))
                 .ok_or_else(|| "video message without msg_body.video.media_id".to_string())?;
-            for (k, v) in [("media_id", video.media_id), ("media_crc32", video.media_crc32), ("fsize", video.fsize), ("fname", video.fname), ("format", video.format), ("duration", b.duration), ("thumb", b.thumb.filter(|t| starts(t, b'{')))] {
+            for (k, v) in [("media_id", video.media_id), ("media_crc32", video.media_crc32), ("fsize", video.fsize), ("fname", video.fname), ("format", video.format), ("duration", b.duration), ("thumb", b.thumb.filter(|t| starts(*t, b'{')))] {
                 out.field(k, v);
             }
             Kind::Video
         }
     };
-    out.field("extras", b.extras.filter(|e| starts(e, b'{')));
-    out.field("at_list", content.at_list.filter(|a| starts(a, b'[')));
+    out.field("extras", b.extras.filter(|e| starts(*e, b'{')));
+    out.field("at_list", content.at_list.filter(|a| starts(*a, b'[')));
     Ok((kind, out.finish()))
 }
 

@@ -155,6 +155,13 @@ pub fn payload(data: &[u8]) {
     for mode in [Mode::History, Mode::Realtime] {
         let _ = crate::payload::parse_messages_json(text, mode, acct);
     }
+    // The compact reader takes anything without panicking, and its scanner
+    // accepts exactly the JSON serde accepts.
+    let _ = crate::compact::parse_compact(text, acct);
+    let mut scan = crate::raw::Scanner::new(text);
+    let scanned = scan.value().is_ok() && scan.at_end();
+    let serde_ok = serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok();
+    assert_eq!(scanned, serde_ok, "scanner and serde disagree on {text:?}");
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
         assert_same_batch(&v, acct);
         let _ = crate::payload::parse_events(&v, acct);
