@@ -514,6 +514,7 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
             .unwrap_or(from_appkey);
         ConvId::single(appkey, peer)
     } else {
+        not_for_someone_else(&content, acct).map_err(reject)?;
         ConvId::single(from_appkey, &from)
     };
 
@@ -526,6 +527,21 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
         }
     }
     Ok(Some(Incoming { conv, record, server_time }))
+}
+
+/// An incoming single message names its recipient in `content.target_id`
+/// (and `target_appkey`): when that is someone else, the message reached
+/// this account by mistake (an SDK instance of a previous login still
+/// delivering after an account switch) and is not filed under the sender.
+/// Missing or empty fields are not evidence: older SDKs leave them out.
+fn not_for_someone_else(content: &ContentIn, acct: Account) -> std::result::Result<(), String> {
+    if let Some(target) = raw_str(content.target_id).filter(|t| t != acct.username) {
+        return Err(format!("not addressed to this account: content.target_id is {target:?}, not {:?}", acct.username));
+    }
+    if let Some(appkey) = raw_str(content.target_appkey).filter(|a| a != acct.appkey) {
+        return Err(format!("not addressed to this account: content.target_appkey is {appkey:?}, not {:?}", acct.appkey));
+    }
+    Ok(())
 }
 
 fn parse_raw_id(r: Option<Raw>) -> std::result::Result<u64, String> {

@@ -396,7 +396,9 @@ fn accounts_are_isolated_and_clear_removes_only_its_own_keys() {
     a.cache_messages(&batch(vec![single(1, T0, "bob_01", "for alice")]), Mode::Realtime).unwrap();
     let mut b = open(a.into_storage(), bob_cfg.clone());
     assert!(b.conversations().is_empty());
-    b.cache_messages(&batch(vec![single(2, T0, "carol", "for bob")]), Mode::Realtime).unwrap();
+    let mut for_bob = single(2, T0, "carol", "for bob");
+    for_bob["content"]["target_id"] = json!("bob_01");
+    b.cache_messages(&batch(vec![for_bob]), Mode::Realtime).unwrap();
     let mut o = open(b.into_storage(), other_app.clone());
     o.cache_messages(&batch(vec![single(1, T0, "bob_01", "same id, other app")]), Mode::Realtime).unwrap();
     o.clear().unwrap();
@@ -485,5 +487,25 @@ fn host_usage_is_read_at_open_after_growth_and_after_a_quota_error() {
     cache.storage_mut().fail_set(0, StorageErrorKind::Quota);
     send(&mut cache, 1);
     assert!(reads(&cache) > grown, "a quota error makes the cache read again before retrying");
+    check(cache.storage(), cache.config());
+}
+
+#[test]
+fn a_message_for_another_account_is_rejected_and_the_rest_of_the_batch_stored() {
+    let mut cache = open(MemoryStorage::new(), config());
+    let mut foreign = single(2, T0 + 1, "bob_01", "for someone else");
+    foreign["content"]["target_id"] = json!("wx_previous_login");
+    let mut other_app = single(3, T0 + 2, "bob_01", "for my namesake in another app");
+    other_app["content"]["target_appkey"] = json!("ffffffffffffffffffffffff");
+    let mut legacy = single(4, T0 + 3, "bob_01", "no target fields (older SDKs)");
+    legacy["content"].as_object_mut().unwrap().remove("target_id");
+    let mine = single(5, T0 + 4, "bob_01", "for me");
+    let group_msg = group(6, T0 + 5, 77, "bob_01", "groups name the group, not me");
+    let rep = cache
+        .cache_messages(&batch(vec![single(1, T0, "bob_01", "first"), foreign, other_app, legacy, mine, group_msg]), Mode::Realtime)
+        .unwrap();
+    assert_eq!((rep.added, rep.rejected), (4, 2), "{rep:?}");
+    assert!(rep.reasons.iter().all(|r| r.reason.starts_with("not addressed to this account")), "{:?}", rep.reasons);
+    assert_eq!(ids(&mut cache, &bob()), vec![1, 4, 5]);
     check(cache.storage(), cache.config());
 }

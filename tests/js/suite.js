@@ -221,6 +221,21 @@
       await rejectsCode(open(wx, { colour: 'red' }), 'BAD_ARGUMENT', 'unknown option');
     });
 
+    test('a single message for another account is rejected; the rest of the batch is stored', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      var stray = single(2, T0 + 1, 'bob_01', 'meant for the previous login');
+      stray.content.target_id = 'wx_previous_login';
+      var legacy = single(3, T0 + 2, 'bob_01', 'no target_id');
+      delete legacy.content.target_id;
+      var r = cache.cacheMsg({ messages: [single(1, T0, 'bob_01', 'mine'), stray, legacy, group(4, T0, 9, 'bob_01', 'group')] }, 'realtime');
+      eq([r.added, r.rejected], [3, 1]);
+      ok(/^not addressed to this account/.test(r.reasons[0].reason), r.reasons[0].reason);
+      eq(r.reasons[0].id, 2);
+      var reopened = await open(wx);
+      eq(reopened.messages('single:' + APPKEY + ':bob_01').messages.map(function (m) { return m.id; }), [1, 3]);
+    });
+
     test('the budget holds, and the cache shrinks when the app needs room', async function () {
       var wx = new host.FakeWx();
       var cache = await open(wx, { budgetBytes: 200 * 1024 });
