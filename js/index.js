@@ -66,6 +66,8 @@ function toJson(value, what) {
 function call(cache, fn) {
   if (!cache._inner) throw fail('CLOSED', 'this cache was closed or broken; call openCache again');
   try {
+    // Another handle of this account committed: catch up first.
+    if (cache._storage.stale()) cache._inner.refresh();
     return fn(cache._inner);
   } catch (e) {
     if (e && e.name === 'JimCacheError') throw e;
@@ -75,8 +77,9 @@ function call(cache, fn) {
   }
 }
 
-function Cache(inner) {
+function Cache(inner, storage) {
   this._inner = inner;
+  this._storage = storage;
   // What opening found and repaired: {reset, rebuilt, orphansRemoved, chunksDropped, messagesDropped}.
   this.openReport = JSON.parse(inner.openReport());
 }
@@ -214,7 +217,7 @@ export function openCache(options) {
   }
   var text = JSON.stringify(config);
   return load(options).then(function () {
-    return new Cache(new bg.JimCache(storage, text));
+    return new Cache(new bg.JimCache(storage, text), storage);
   });
 }
 

@@ -14,6 +14,20 @@
 var REMEMBERED = 64;
 var CLOSE = ']}';
 
+// Several handles on one account (two pages that each call openCache, a
+// re-login without close) must not overwrite each other's commits. Every
+// write of an index key (the commit point, `…:i`) bumps a generation kept
+// per storage object for this whole JS context; each store remembers the
+// generation it last read or wrote. A cache whose store is behind reloads
+// before its next call (`stale()`), and an index write from behind is
+// refused, so a commit can never replace one it has not seen.
+var generations = new WeakMap();
+
+function isIndexKey(key) {
+  var n = key.length; // ends with ":i" (our own keys escape ':' in names)
+  return n > 1 && key.charCodeAt(n - 1) === 105 && key.charCodeAt(n - 2) === 58;
+}
+
 function errorText(e) {
   if (e && typeof e === 'object') return String(e.errMsg || e.message || e);
   return String(e);
@@ -35,6 +49,16 @@ export function wxStorage(wx) {
     }
   }
   var values = new Map();
+  if (!generations.has(wx)) generations.set(wx, new Map());
+  var current = generations.get(wx); // index key -> generation, shared by every store on `wx`
+  var seen = new Map(); // index key -> the generation this store knows
+  function generation(key) {
+    return current.get(key) || 0;
+  }
+  function committed(key) {
+    current.set(key, generation(key) + 1);
+    seen.set(key, generation(key));
+  }
   function remember(key, value) {
     values.delete(key);
     values.set(key, value);
@@ -52,12 +76,18 @@ export function wxStorage(wx) {
       return guard(function () {
         var v = read(key);
         if (v !== null) remember(key, v);
+        if (isIndexKey(key)) seen.set(key, generation(key));
         return v;
       });
     },
     set: function (key, value) {
+      var index = isIndexKey(key);
+      if (index && seen.has(key) && seen.get(key) !== generation(key)) {
+        throw 'setStorageSync:fail another handle of this account committed first; nothing was written';
+      }
       guard(function () { wx.setStorageSync(key, value); });
       remember(key, value);
+      if (index) committed(key);
     },
     setAppended: function (key, base, insert) {
       var value = guard(function () {
@@ -74,6 +104,13 @@ export function wxStorage(wx) {
     remove: function (key) {
       values.delete(key);
       guard(function () { wx.removeStorageSync(key); });
+      if (isIndexKey(key)) committed(key);
+    },
+    // Whether another store on `wx` wrote an index this one has read since.
+    stale: function () {
+      var behind = false;
+      seen.forEach(function (g, key) { if (g !== generation(key)) behind = true; });
+      return behind;
     },
     keys: function (prefix) {
       return guard(function () {

@@ -455,6 +455,22 @@ var JimCache = class {
     }
   }
   /**
+   * Reloads from storage (another handle of this account committed).
+   */
+  refresh() {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_refresh(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      if (r1) {
+        throw takeObject(r0);
+      }
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
    * @param {string} id
    * @returns {boolean}
    */
@@ -692,6 +708,11 @@ function __wbg_set_wasm(val) {
 // js/wx-storage.js
 var REMEMBERED = 64;
 var CLOSE = "]}";
+var generations = /* @__PURE__ */ new WeakMap();
+function isIndexKey(key) {
+  var n = key.length;
+  return n > 1 && key.charCodeAt(n - 1) === 105 && key.charCodeAt(n - 2) === 58;
+}
 function errorText(e) {
   if (e && typeof e === "object") return String(e.errMsg || e.message || e);
   return String(e);
@@ -710,6 +731,16 @@ function wxStorage(wx) {
     }
   }
   var values = /* @__PURE__ */ new Map();
+  if (!generations.has(wx)) generations.set(wx, /* @__PURE__ */ new Map());
+  var current = generations.get(wx);
+  var seen = /* @__PURE__ */ new Map();
+  function generation(key) {
+    return current.get(key) || 0;
+  }
+  function committed(key) {
+    current.set(key, generation(key) + 1);
+    seen.set(key, generation(key));
+  }
   function remember(key, value) {
     values.delete(key);
     values.set(key, value);
@@ -725,14 +756,20 @@ function wxStorage(wx) {
       return guard(function() {
         var v = read(key);
         if (v !== null) remember(key, v);
+        if (isIndexKey(key)) seen.set(key, generation(key));
         return v;
       });
     },
     set: function(key, value) {
+      var index = isIndexKey(key);
+      if (index && seen.has(key) && seen.get(key) !== generation(key)) {
+        throw "setStorageSync:fail another handle of this account committed first; nothing was written";
+      }
       guard(function() {
         wx.setStorageSync(key, value);
       });
       remember(key, value);
+      if (index) committed(key);
     },
     setAppended: function(key, base, insert) {
       var value = guard(function() {
@@ -751,6 +788,15 @@ function wxStorage(wx) {
       guard(function() {
         wx.removeStorageSync(key);
       });
+      if (isIndexKey(key)) committed(key);
+    },
+    // Whether another store on `wx` wrote an index this one has read since.
+    stale: function() {
+      var behind = false;
+      seen.forEach(function(g2, key) {
+        if (g2 !== generation(key)) behind = true;
+      });
+      return behind;
     },
     keys: function(prefix) {
       return guard(function() {
@@ -827,6 +873,7 @@ function toJson(value, what) {
 function call(cache, fn) {
   if (!cache._inner) throw fail("CLOSED", "this cache was closed or broken; call openCache again");
   try {
+    if (cache._storage.stale()) cache._inner.refresh();
     return fn(cache._inner);
   } catch (e) {
     if (e && e.name === "JimCacheError") throw e;
@@ -835,8 +882,9 @@ function call(cache, fn) {
     throw fail("INTERNAL", "the cache stopped after an internal error: " + (e && e.message));
   }
 }
-function Cache(inner) {
+function Cache(inner, storage) {
   this._inner = inner;
+  this._storage = storage;
   this.openReport = JSON.parse(inner.openReport());
 }
 function isObject(v) {
@@ -975,7 +1023,7 @@ function openCache(options) {
   }
   var text = JSON.stringify(config);
   return load(options).then(function() {
-    return new Cache(new JimCache(storage, text));
+    return new Cache(new JimCache(storage, text), storage);
   });
 }
 var version = "0.1.0";

@@ -220,6 +220,11 @@ impl JimCache {
         Ok(to_json(&Cache::<JsStore>::page_view(&records, next)))
     }
 
+    /// Reloads from storage (another handle of this account committed).
+    pub fn refresh(&mut self) -> Result<(), JsValue> {
+        self.inner.refresh().map_err(js_error)
+    }
+
     #[wasm_bindgen(js_name = markRead)]
     pub fn mark_read(&mut self, id: &str) -> Result<bool, JsValue> {
         let id = conv_id(id)?;

@@ -453,6 +453,14 @@ impl<S: Storage> Cache<S> {
         }
     }
 
+    /// Reloads the committed state from storage: after another handle of the
+    /// same account (another `openCache` in this process) committed. The JS
+    /// glue calls it when its store sees that the index was written by
+    /// someone else since this cache last read or wrote it.
+    pub fn refresh(&mut self) -> Result<()> {
+        self.reload()
+    }
+
     fn ready(&mut self) -> Result<()> {
         if self.poisoned {
             self.reload()?;

@@ -236,6 +236,24 @@
       eq(reopened.messages('single:' + APPKEY + ':bob_01').messages.map(function (m) { return m.id; }), [1, 3]);
     });
 
+    test('two handles on one account (two pages, a re-login without close) lose nothing', async function () {
+      var wx = new host.FakeWx();
+      var a = await open(wx), b = await open(wx);
+      var bob = 'single:' + APPKEY + ':bob_01';
+      eq(a.cacheMsg({ messages: [single(1, T0, 'bob_01', 'via a')] }, 'realtime').added, 1);
+      eq(b.cacheMsg({ messages: [single(2, T0 + 1, 'bob_01', 'via b')] }, 'realtime').added, 1);
+      eq(a.cacheMsg({ messages: [single(3, T0 + 2, 'bob_01', 'via a again'), single(2, T0 + 1, 'bob_01', 'dup')] }, 'realtime').added, 1);
+      eq(b.messages(bob).messages.map(function (m) { return m.id; }), [1, 2, 3], 'b reads what a wrote');
+      eq(b.markRead(bob), true);
+      eq(a.conversations()[0].unread, 0, 'a sees b\'s markRead');
+      var fresh = await open(wx);
+      eq(fresh.messages(bob).messages.map(function (m) { return m.id; }), [1, 2, 3], 'after a reopen');
+      a.clear();
+      eq(b.conversations().length, 0, 'b sees a\'s clear');
+      eq(b.cacheMsg({ messages: [single(4, T0 + 3, 'bob_01', 'after clear')] }, 'realtime').added, 1);
+      eq((await open(wx)).messages(bob).messages.map(function (m) { return m.id; }), [4]);
+    });
+
     test('the budget holds, and the cache shrinks when the app needs room', async function () {
       var wx = new host.FakeWx();
       var cache = await open(wx, { budgetBytes: 200 * 1024 });
@@ -301,7 +319,7 @@
       ok(wx.getStorageSync('conversations-' + APPKEY + '-' + ME).sdk === 'state', 'SDK key untouched');
     });
 
-    test('a crash at every storage write reopens consistent', async function () {
+    test('a crash at every storage write reopens consistent (two handles in turn)', async function () {
       var msgs = [];
       for (var i = 0; i < 40; i++) msgs.push(single(200 + i, T0 + i, 'bob_01', '离线 ' + i));
       var steps = [
@@ -323,8 +341,9 @@
         wx.killAfter = k;
         var done = 0;
         try {
-          var c = await open(wx, { chunkBytes: 1024 });
-          for (var st of steps) { st(c); done++; }
+          // Two handles on the account, used in turn (see the two-handle test).
+          var c = await open(wx, { chunkBytes: 1024 }), c2 = await open(wx, { chunkBytes: 1024 });
+          for (var st of steps) { st(done % 2 ? c2 : c); done++; }
         } catch (e) { /* killed */ }
         wx.restart();
         var re = await open(wx, { chunkBytes: 1024 });
