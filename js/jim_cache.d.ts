@@ -18,8 +18,12 @@ export interface OpenOptions {
   username: string;
   /** Package path of jim_cache_bg.wasm or .wasm.br, for WXWebAssembly (required in WeChat). */
   wasmPath?: string;
-  /** Outside WeChat: the module's bytes or a compiled WebAssembly.Module. */
-  wasm?: ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /**
+   * Outside WeChat: the module's bytes, or a compiled `WebAssembly.Module`
+   * (typed as `object`: WeChat's TypeScript setup has no DOM lib, where the
+   * `WebAssembly` namespace is declared).
+   */
+  wasm?: ArrayBuffer | ArrayBufferView | object;
   /** Key prefix (default "jimc"); keys are `<prefix>:<appkey>:<username>:…`. */
   prefix?: string;
   /** Most bytes the cache may hold, keys + values in UTF-8 (default 8 MiB). */

@@ -35,6 +35,10 @@ if wasm-validate "${MVP_FLAGS[@]}" target/wasm32-unknown-unknown/debug/jim_cache
 fi
 echo "gate: pkg/jim_cache_bg.wasm is MVP; the default stable build is rejected, as it must be"
 
+section "types: a typed app in WeChat's TypeScript setup (strict, ES2020, miniprogram-api-typings, no DOM)"
+tools/node_modules/.bin/tsc -p tests/ts/tsconfig.json
+echo "tsc --strict: tests/ts/app.ts compiles against pkg/jim_cache.d.ts"
+
 section "package: node --test (V8, WeChat-like globals)"
 node --test tests/js/
 

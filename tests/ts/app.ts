@@ -1,0 +1,64 @@
+// A typed mini-program app in WeChat's TypeScript setup (tsconfig.json here:
+// strict, lib ES2020, miniprogram-api-typings, no DOM lib), wiring the
+// JMessage SDK's callbacks into the cache as the README does. The test
+// command type-checks it against pkg/jim_cache.d.ts; nothing runs.
+import { openCache, Cache, Report, Conversation, Page } from '../../pkg/jim_cache';
+
+/** The part of the JMessage mini-program SDK this app uses (it ships untyped). */
+interface Jim {
+  onSyncConversation(cb: (data: unknown) => void): void;
+  onMsgReceive(cb: (data: unknown) => void): void;
+  onEventNotification(cb: (event: unknown) => void): void;
+  onSyncEvent(cb: (events: unknown) => void): void;
+  sendSingleMsg(args: { target_username: string; content: string }): {
+    onSuccess(cb: (data: unknown, msg: unknown) => void): { onFail(cb: (data: unknown) => void): void };
+  };
+}
+
+interface AppData {
+  cache?: Cache;
+  jim?: Jim;
+}
+
+async function wire(jim: Jim, appkey: string, username: string): Promise<Cache> {
+  const cache = await openCache({ storage: wx, appkey, username, wasmPath: '/libs/jim-cache/jim_cache_bg.wasm.br' });
+  jim.onSyncConversation((data) => { cache.cacheMsg(data, 'history'); });
+  jim.onMsgReceive((data) => { cache.cacheMsg(data, 'realtime'); });
+  jim.onEventNotification((event) => { cache.applyEvent(event); });
+  jim.onSyncEvent((events) => { cache.applyEvent(events); });
+  return cache;
+}
+
+App<AppData>({
+  async onLaunch() {
+    const jim = (this as AppData).jim;
+    if (!jim) return;
+    (this as AppData).cache = await wire(jim, 'your appkey', 'the logged-in username');
+  },
+});
+
+export function send(app: AppData, to: string, text: string): void {
+  app.jim?.sendSingleMsg({ target_username: to, content: text }).onSuccess((data, msg) => {
+    const r: Report = app.cache!.cacheSent(data, msg);
+    if (r.rejected) console.warn(r.reasons.map((x) => x.reason).join('; '));
+  }).onFail(() => undefined);
+}
+
+export function firstPage(cache: Cache): { list: Conversation[]; page: Page | null } {
+  const list = cache.conversations();
+  const page = list.length ? cache.messages(list[0].id, { limit: 20 }) : null;
+  if (page && page.before !== null) cache.messages(list[0].id, { before: page.before });
+  return { list, page };
+}
+
+// The types are exact, not `any`: each line below must fail to compile
+// (tsc fails the test command if one of them stops failing).
+export async function misuse(cache: Cache): Promise<void> {
+  // @ts-expect-error: the mode is 'history' or 'realtime'
+  cache.cacheMsg({}, 'offline');
+  // @ts-expect-error: appkey and username are required
+  await openCache({ storage: wx });
+  // @ts-expect-error: a record's id is a number
+  const id: string = cache.messages('group:1').messages[0].id;
+  void id;
+}
