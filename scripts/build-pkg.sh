@@ -53,6 +53,8 @@ fs.writeFileSync(dst, zlib.brotliCompressSync(buf, { params: {
 ' "$OUT/jim_cache_bg.wasm" "$OUT/jim_cache_bg.wasm.br"
 
 cp js/jim_cache.d.ts "$OUT/jim_cache.d.ts"
+cp js/index-entry.js "$OUT/index.js"
+echo "export * from './jim_cache';" > "$OUT/index.d.ts"
 sed "s/__VERSION__/$VERSION/" js/package.json > "$OUT/package.json"
 cp js/PKG_README.md "$OUT/README.md"
 echo "build-pkg: $OUT/jim_cache_bg.wasm $(wc -c < "$OUT/jim_cache_bg.wasm") bytes, .br $(wc -c < "$OUT/jim_cache_bg.wasm.br") bytes"

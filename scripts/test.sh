@@ -47,6 +47,9 @@ out=$(JSC_useJIT=false jsc tests/js/jsc-run.js 2>&1) || true
 echo "$out"
 echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed" >&2; exit 1; }
 
+section "the npm route with WeChat's own tools (miniprogram-ci, offline): packNpm, analyseCode, the compiled upload"
+node --test tests/wechat/
+
 section "soak (short): 20,000 messages over 100 conversations with repeats, retractions, reopens, faults"
 node tests/js/soak.js --messages 20000 --conversations 100
 
