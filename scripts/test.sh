@@ -3,7 +3,9 @@
 #   core (cargo test) · bindings (wasm-pack test --node) · pkg/ is what the
 #   sources build · the MVP gate passes on pkg/ and fails on a default build ·
 #   the package in Node (V8) and in JavaScriptCore with the JIT off, hostile
-#   inputs and storage faults through its API, a short soak ·
+#   inputs and storage faults through its API, a short soak · the types in
+#   WeChat's TypeScript setup · the npm route with WeChat's own build tools,
+#   and the package suites again on the glue WeChat's compiler makes ·
 #   the demo's page tests and pictures · a short benchmark smoke.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +51,15 @@ echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite fai
 
 section "the npm route with WeChat's own tools (miniprogram-ci, offline): packNpm, analyseCode, the compiled upload"
 node --test tests/wechat/
+
+section "the package suites again on what phones run: the glue as WeChat's compiler makes it (ES6 to ES5 on and off)"
+for d in es6-on es6-off; do
+  glue=build/compiled/$d/miniprogram_npm/jim-cache
+  JIM_CACHE_PKG=$glue node --test tests/js/package.test.js
+  out=$(JSC_useJIT=false jsc tests/js/jsc-run.js -- "$glue/jim_cache.js" 2>&1) || true
+  echo "$out" | tail -2
+  echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed on the $d glue" >&2; exit 1; }
+done
 
 section "soak (short): 20,000 messages over 100 conversations with repeats, retractions, reopens, faults"
 node tests/js/soak.js --messages 20000 --conversations 100

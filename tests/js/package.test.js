@@ -8,7 +8,7 @@ const path = require('path');
 const zlib = require('zlib');
 
 const ROOT = path.join(__dirname, '..', '..');
-const PKG = process.env.JIM_CACHE_PKG || path.join(ROOT, 'pkg');
+const PKG = path.resolve(process.env.JIM_CACHE_PKG || path.join(ROOT, 'pkg'));
 const realWebAssembly = globalThis.WebAssembly;
 const wxCalls = [];
 

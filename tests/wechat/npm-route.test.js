@@ -65,10 +65,17 @@ async function work() {
   const analysis = await ci.analyseCode(project);
   const unresolved = analysis.modules.flatMap((m) => (m.deps || []).filter((d) => d.error).map((d) => m.path + ': ' + d.error));
   const inGraph = analysis.files.filter((f) => f.moduleId !== undefined).map((f) => f.path.replace(/\\/g, '/'));
-  const zip = path.join(WORK, 'upload.zip');
-  await ci.getCompiledResult({ project, desc: 'npm route test', setting: { es6: true, minify: true }, onProgressUpdate: () => {} }, zip);
-  const uploaded = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', zip], { encoding: 'utf8' })
-    .split('\n').filter((f) => f.includes('jim-cache'));
+  // What phones run: the upload compiled with DevTools' "ES6 to ES5" on and
+  // off, unpacked into build/compiled/es6-<on|off>/ for the package suites.
+  let uploaded = [];
+  for (const es6 of [true, false]) {
+    const zip = path.join(WORK, 'upload-es6-' + es6 + '.zip');
+    await ci.getCompiledResult({ project, desc: 'npm route test', setting: { es6, minify: true }, onProgressUpdate: () => {} }, zip);
+    const out = path.join(ROOT, 'build', 'compiled', 'es6-' + (es6 ? 'on' : 'off'));
+    fs.rmSync(out, { recursive: true, force: true });
+    const names = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))', zip, out], { encoding: 'utf8' });
+    if (es6) uploaded = names.split('\n').filter((f) => f.includes('jim-cache'));
+  }
   return { copied, unresolved, inGraph, uploaded };
 }
 
