@@ -1,23 +1,20 @@
 // The npm route, as WeChat DevTools does it, with WeChat's own build tools
-// (miniprogram-ci, offline): `npm pack` of pkg/ installed into a scratch
-// mini-program, DevTools' "build npm" (packNpm), then its static analysis
-// (analyseCode) and the compiled upload (getCompiledResult, `es6: true`). Checks what the
-// README's npm section promises: `require('jim-cache')` resolves, the glue is
-// in the code graph, the .wasm.br is at the documented package path, and
-// packOptions.ignore keeps the unused .wasm out of the upload.
-// miniprogram-ci keeps a file watcher and a compiler alive, so the work runs
-// in a child process of its own (`node npm-route.test.js --work`), which
-// prints its findings as JSON and exits; the test asserts on them.
+// (miniprogram-ci, offline; see ci.js): `npm pack` of pkg/ installed into a
+// scratch mini-program, DevTools' "build npm" (packNpm), then its static
+// analysis (analyseCode) and the compiled upload (getCompiledResult). Checks
+// what the README's npm section promises: `require('jim-cache')` resolves,
+// the glue is in the code graph, the .wasm.br is at the documented package
+// path, and packOptions.ignore keeps the unused .wasm out of the upload.
+// The uploads compiled with "ES6 to ES5" on and off are left in
+// build/compiled/es6-<on|off>/ for the package suites (scripts/test.sh).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const path = require('path');
-const crypto = require('crypto');
 const { execFileSync } = require('child_process');
+const { ROOT, ci, project, compiled, childResult, runChild } = require('./ci.js');
 
-const ROOT = path.join(__dirname, '..', '..');
-const TOOLS = path.join(ROOT, 'tools', 'node_modules');
 const WORK = path.join(ROOT, 'build', 'npm-route');
 
 // The README's npm section, verbatim where it matters.
@@ -45,49 +42,30 @@ function scratchProject() {
     setting: { es6: true, minified: true, ignoreUploadUnusedFiles: true },
     packOptions: { ignore: PACK_IGNORE },
   }, null, 1));
-  const ci = require(path.join(TOOLS, 'miniprogram-ci'));
-  const key = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' });
-  fs.writeFileSync(path.join(WORK, 'private.key'), key);
-  return new ci.Project({
-    appid: 'touristappid', type: 'miniProgram', projectPath: WORK, privateKeyPath: path.join(WORK, 'private.key'),
-    ignores: ['node_modules/**/*', '*.tgz', 'private.key'],
-    // Offline, the project's attributes cannot be fetched: the CI's defaults.
-    attr: async () => JSON.parse(JSON.stringify(ci.DefaultProjectAttr)),
-  });
+  return project(WORK, ['node_modules/**/*', '*.tgz', '*.zip']);
 }
 
 async function work() {
-  const ci = require(path.join(TOOLS, 'miniprogram-ci'));
-  const project = scratchProject();
-  await ci.packNpm(project, { reporter: () => {} });
-  const npmDir = path.join(WORK, 'miniprogram_npm', 'jim-cache');
-  const copied = fs.readdirSync(npmDir).sort();
-  const analysis = await ci.analyseCode(project);
+  const proj = scratchProject();
+  await ci().packNpm(proj, { reporter: () => {} });
+  const copied = fs.readdirSync(path.join(WORK, 'miniprogram_npm', 'jim-cache')).sort();
+  const analysis = await ci().analyseCode(proj);
   const unresolved = analysis.modules.flatMap((m) => (m.deps || []).filter((d) => d.error).map((d) => m.path + ': ' + d.error));
   const inGraph = analysis.files.filter((f) => f.moduleId !== undefined).map((f) => f.path.replace(/\\/g, '/'));
-  // What phones run: the upload compiled with DevTools' "ES6 to ES5" on and
-  // off, unpacked into build/compiled/es6-<on|off>/ for the package suites.
+  // What phones run: the upload compiled with DevTools' "ES6 to ES5" on and off.
   let uploaded = [];
   for (const es6 of [true, false]) {
-    const zip = path.join(WORK, 'upload-es6-' + es6 + '.zip');
-    await ci.getCompiledResult({ project, desc: 'npm route test', setting: { es6, minify: true }, onProgressUpdate: () => {} }, zip);
-    const out = path.join(ROOT, 'build', 'compiled', 'es6-' + (es6 ? 'on' : 'off'));
-    fs.rmSync(out, { recursive: true, force: true });
-    const names = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); z.extractall(sys.argv[2]); print("\\n".join(z.namelist()))', zip, out], { encoding: 'utf8' });
-    if (es6) uploaded = names.split('\n').filter((f) => f.includes('jim-cache'));
+    const names = await compiled(proj, { es6, minify: true }, path.join(ROOT, 'build', 'compiled', 'es6-' + (es6 ? 'on' : 'off')));
+    if (es6) uploaded = names.filter((f) => f.includes('jim-cache'));
   }
   return { copied, unresolved, inGraph, uploaded };
 }
 
 if (process.argv.includes('--work')) {
-  work().then(
-    (r) => { process.stdout.write('RESULT ' + JSON.stringify(r) + '\n'); process.exit(0); },
-    (e) => { process.stderr.write(String(e && e.stack || e) + '\n'); process.exit(1); },
-  );
+  runChild(work);
 } else {
   test('npm route: after packNpm, require("jim-cache") resolves and the glue is in the code graph', () => {
-    const out = execFileSync(process.execPath, [__filename, '--work'], { encoding: 'utf8', timeout: 240000 });
-    const r = JSON.parse(out.split('\n').find((l) => l.startsWith('RESULT ')).slice(7));
+    const r = childResult(__filename);
     for (const f of ['index.js', 'jim_cache.js', 'jim_cache_bg.wasm.br']) assert.ok(r.copied.includes(f), 'packNpm copied ' + f + ': ' + r.copied);
     assert.deepStrictEqual(r.unresolved, [], 'every require resolves');
     for (const f of ['miniprogram_npm/jim-cache/index.js', 'miniprogram_npm/jim-cache/jim_cache.js']) {
