@@ -49,7 +49,10 @@ out=$(JSC_useJIT=false jsc tests/js/jsc-run.js 2>&1) || true
 echo "$out"
 echo "$out" | grep -qE '^jsc: [0-9]+ passed, 0 failed$' || { echo "jsc suite failed" >&2; exit 1; }
 
-section "the npm route with WeChat's own tools (miniprogram-ci, offline): packNpm, analyseCode, the compiled upload"
+section "the uni-app example built for mp-weixin with the uni-app CLI"
+scripts/build-uni-app.sh
+
+section "WeChat's own tools (miniprogram-ci, offline): the npm route (packNpm, analyseCode, the compiled upload), the uni-app build"
 node --test tests/wechat/
 
 section "the package suites again on what phones run: the glue as WeChat's compiler makes it (ES6 to ES5 on and off)"
