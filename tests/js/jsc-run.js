@@ -43,7 +43,7 @@ function loadModule(file, cache) {
   new Function('module', 'exports', 'require', readFile(file))(m, m.exports, require);
   return m.exports;
 }
-var gluePath = arguments[0] || 'pkg/jim_cache.js';
+var gluePath = (typeof arguments !== 'undefined' && arguments[0]) || 'pkg/jim_cache.js';
 var jimCache = loadModule(gluePath, {});
 print('jsc: glue ' + gluePath);
 var fixtures = JSON.parse(readFile('tests/fixtures/jmessage-examples.json'));
