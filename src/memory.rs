@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::storage::{Storage, StorageError, StorageErrorKind, Usage, APPEND_CLOSE};
+use crate::storage::{appended, Storage, StorageError, StorageErrorKind, Usage};
 
 /// WeChat's per-key limit: 1 MB, key + value.
 pub const WX_KEY_LIMIT: u64 = 1024 * 1024;
@@ -242,11 +242,7 @@ impl Storage for MemoryStorage {
     /// that read faults injected for `get` do not apply.
     fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
         self.check_alive()?;
-        let head = self.map.get(base).and_then(|v| v.strip_suffix(APPEND_CLOSE));
-        let Some(head) = head else {
-            return Err(StorageError::new(StorageErrorKind::Io, format!("append base {base} is missing or not a chunk")));
-        };
-        let value = format!("{head}{insert}{APPEND_CLOSE}");
+        let value = appended(base, self.map.get(base).map(String::as_str).unwrap_or(""), insert)?;
         self.set(key, &value)
     }
 

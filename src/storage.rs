@@ -61,6 +61,16 @@ pub struct Usage {
 /// a chunk's record array and of the chunk object.
 pub const APPEND_CLOSE: &str = "]}";
 
+/// The value [`Storage::set_appended`] writes: `value` (of key `base`)
+/// without its closing [`APPEND_CLOSE`], then `insert`, then the closing. A
+/// value without the closing (missing, not a chunk) is an I/O error.
+pub fn appended(base: &str, value: &str, insert: &str) -> Result<String, StorageError> {
+    let head = value
+        .strip_suffix(APPEND_CLOSE)
+        .ok_or_else(|| StorageError::new(StorageErrorKind::Io, format!("append base {base} is missing or not a chunk")))?;
+    Ok(format!("{head}{insert}{APPEND_CLOSE}"))
+}
+
 /// A synchronous string key/value store.
 ///
 /// `get` returns `Ok(None)` for a missing key (WeChat returns `''`). `keys`
@@ -81,11 +91,8 @@ pub trait Storage {
     /// builds the new one with native string operations. The default reads
     /// `base` back; a missing base or one without the suffix is an I/O error.
     fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
-        let value = self.get(base)?.ok_or_else(|| StorageError::new(StorageErrorKind::Io, format!("append base {base} is missing")))?;
-        let head = value
-            .strip_suffix(APPEND_CLOSE)
-            .ok_or_else(|| StorageError::new(StorageErrorKind::Io, format!("append base {base} does not end with {APPEND_CLOSE}")))?;
-        self.set(key, &format!("{head}{insert}{APPEND_CLOSE}"))
+        let value = self.get(base)?.unwrap_or_default();
+        self.set(key, &appended(base, &value, insert)?)
     }
     /// App-wide usage, when the host can tell. The core shrinks its budget so
     /// that the rest of the app keeps room (the 10 MB quota is shared).
