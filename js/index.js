@@ -106,7 +106,8 @@ function readMessage(m, entry, out) {
   if (!plainMessage(m)) { out.push([entry, m]); return; }
   var c = m.content;
   out.push([entry, m.msg_id, m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
-    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.msg_body, c.at_list]);
+    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.msg_body, c.at_list,
+    c.from_name, c.target_name]);
 }
 
 // `data` as the compact batch's JSON text, or null for the shapes left to the
@@ -118,7 +119,8 @@ function compactBatch(data) {
   for (var i = 0; i < list.length; i++) {
     var it = list[i];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey]) - 1;
+      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey,
+        it.unread_msg_count, it.receipt_msgs]) - 1;
       for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
     } else if (isObject(it) && it.msgs != null) {
       items.push([-1, it]); // an entry whose msgs is not an array: the core says so
@@ -149,6 +151,24 @@ Cache.prototype.cacheSent = function (data, msg) {
 Cache.prototype.applyEvent = function (eventOrEvents) {
   var text = toJson(eventOrEvents, 'event');
   return JSON.parse(call(this, function (c) { return c.applyEvent(text); }));
+};
+
+// onMsgReceiptChange's object or onSyncMsgReceipt's array: read receipts of your own messages.
+Cache.prototype.applyReceipts = function (data) {
+  var text = toJson(data, 'receipts');
+  return JSON.parse(call(this, function (c) { return c.applyReceipts(text); }));
+};
+
+// onMutiUnreadMsgUpdate's object: the conversation was read on another device.
+Cache.prototype.applyUnread = function (data) {
+  var text = toJson(data, 'unread update');
+  return JSON.parse(call(this, function (c) { return c.applyUnread(text); }));
+};
+
+// getConversation()'s onSuccess data: names, avatars and unread counts.
+Cache.prototype.applyConversations = function (data) {
+  var text = toJson(data, 'conversations');
+  return JSON.parse(call(this, function (c) { return c.applyConversations(text); }));
 };
 
 Cache.prototype.conversations = function () {

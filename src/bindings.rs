@@ -202,6 +202,27 @@ impl JimCache {
         self.inner.apply_events(&v).map(|r| to_json(&r)).map_err(js_error)
     }
 
+    /// `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array (JSON).
+    #[wasm_bindgen(js_name = applyReceipts)]
+    pub fn apply_receipts(&mut self, data: &str) -> Result<String, JsValue> {
+        let v = parse_json("receipts", data)?;
+        self.inner.apply_receipts(&v).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// `onMutiUnreadMsgUpdate`'s object (JSON).
+    #[wasm_bindgen(js_name = applyUnread)]
+    pub fn apply_unread(&mut self, data: &str) -> Result<String, JsValue> {
+        let v = parse_json("unread update", data)?;
+        self.inner.apply_unread(&v).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// `getConversation()`'s onSuccess data (JSON).
+    #[wasm_bindgen(js_name = applyConversations)]
+    pub fn apply_conversations(&mut self, data: &str) -> Result<String, JsValue> {
+        let v = parse_json("conversations", data)?;
+        self.inner.apply_conversations(&v).map(|r| to_json(&r)).map_err(js_error)
+    }
+
     /// The conversation list (JSON), most recent first.
     pub fn conversations(&self) -> String {
         to_json(&self.inner.conversations())

@@ -94,15 +94,7 @@ mod tests {
 
     fn conv(activity: u64, chunks: usize) -> Conv {
         let mut c = Conv::new();
-        c.last = Some(Record {
-            id: activity,
-            time: activity,
-            kind: Kind::Text,
-            from: "x".into(),
-            out: false,
-            retracted: false,
-            body: crate::index::raw_json("{}"),
-        });
+        c.last = Some(Record::new(activity, activity, Kind::Text, "x".into(), false, crate::index::raw_json("{}")));
         for k in 0..chunks {
             let p = Pos { time: k as u64, id: k as u64 };
             c.slots.push(Slot::Stored(ChunkMeta { key: k as u64, first: p, last: p, count: 1, bytes: 10 }));

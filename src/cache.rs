@@ -38,9 +38,10 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use crate::budget::{choose_victim, eviction_order, HostReading};
+use crate::chat_state::{self, ProfileSet, Receipt, StateChanges};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, SCHEMA_VERSION};
+use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
@@ -57,6 +58,10 @@ pub const DEFAULT_MAX_MESSAGES_PER_CONVERSATION: u32 = 5000;
 pub const DEFAULT_CHUNK_BYTES: u32 = 16 * 1024;
 /// Retractions remembered for messages not seen yet.
 pub const MAX_PENDING_RETRACTIONS: usize = 256;
+/// Receipts remembered for messages not seen yet.
+pub const MAX_PENDING_RECEIPTS: usize = 256;
+/// `getConversation` profiles remembered for conversations not held yet.
+pub const MAX_PENDING_PROFILES: usize = 128;
 /// Chunks kept parsed in memory.
 const LOADED_CHUNKS: usize = 48;
 /// Attempts of a call whose writes hit the shared quota.
@@ -145,6 +150,19 @@ struct Call {
     post: Vec<(u64, u32)>,
     /// The index changed.
     changed: bool,
+    /// Conversations whose unread count, name or avatar this call changed.
+    updated: Vec<ConvId>,
+}
+
+impl Call {
+    fn update(&mut self, id: &ConvId, rep: &mut Report) {
+        self.changed = true;
+        rep.touch(id.as_str());
+        if !self.updated.contains(id) {
+            self.updated.push(id.clone());
+            rep.updated += 1;
+        }
+    }
 }
 
 /// What a commit does with the directory.
@@ -305,7 +323,7 @@ impl<S: Storage> Cache<S> {
                 Ok(i) => i,
                 Err(IndexProblem::Version(v)) => {
                     rep.reset = Some(format!(
-                        "stored cache has layout version {v}, this library reads {SCHEMA_VERSION}: cleared"
+                        "stored cache has layout version {v}, this library reads versions {:?}: cleared", READS_VERSIONS
                     ));
                     for k in &keys {
                         self.storage.remove(k)?;
@@ -500,8 +518,27 @@ impl<S: Storage> Cache<S> {
     /// `applyEvent(eventOrEvents)`: `onEventNotification` / `onSyncEvent`.
     pub fn apply_events(&mut self, events: &Value) -> Result<Report> {
         let ev = payload::parse_events(events, self.account())?;
-        let batch = Batch { messages: Vec::new(), rejected: ev.rejected, ignored: ev.ignored };
+        let batch = Batch { rejected: ev.rejected, ignored: ev.ignored, ..Batch::default() };
         self.apply(&batch, &ev.retractions)
+    }
+
+    /// `applyReceipts(data)`: `onMsgReceiptChange` (one object) or
+    /// `onSyncMsgReceipt` (an array). See [`crate::chat_state`].
+    pub fn apply_receipts(&mut self, data: &Value) -> Result<Report> {
+        let batch = chat_state::parse_receipts(data, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// `applyUnread(data)`: `onMutiUnreadMsgUpdate`'s object.
+    pub fn apply_unread(&mut self, data: &Value) -> Result<Report> {
+        let batch = chat_state::parse_unread(data, self.account())?;
+        self.apply(&batch, &[])
+    }
+
+    /// `applyConversations(data)`: `getConversation()`'s `onSuccess` data.
+    pub fn apply_conversations(&mut self, data: &Value) -> Result<Report> {
+        let batch = chat_state::parse_conversations(data, self.account())?;
+        self.apply(&batch, &[])
     }
 
     fn apply(&mut self, batch: &Batch, retractions: &[Retraction]) -> Result<Report> {
@@ -540,10 +577,14 @@ impl<S: Storage> Cache<S> {
         let mut call = Call::default();
         for m in &batch.messages {
             self.insert(&mut call, &m.conv, &m.record, m.server_time, rep)?;
+            if let Some(name) = &m.name {
+                self.name_from_message(&mut call, &m.conv, name, m.record.pos(), rep);
+            }
         }
         for r in retractions {
             self.retract(&mut call, r, rep)?;
         }
+        self.apply_state(&mut call, &batch.state, rep)?;
         self.commit(&mut call, rep, extra)
     }
 
@@ -634,6 +675,11 @@ impl<S: Storage> Cache<S> {
             rec.to_mut().retract();
             call.changed = true;
         }
+        if let Some(i) = self.index.pending_receipts.iter().position(|p| p.id == rec.id) {
+            let early = self.index.pending_receipts.remove(i).expect("found");
+            rec.to_mut().take_receipt(early.unread);
+            call.changed = true;
+        }
         let pos = rec.pos();
         let floor = self.index.convs.get(conv_id).and_then(|c| c.floor);
         if floor.is_some_and(|f| pos <= f) {
@@ -668,6 +714,9 @@ impl<S: Storage> Cache<S> {
                         rep.duplicates += 1;
                         if rec.retracted {
                             self.retract_at(call, conv_id, cand, i, rep)?;
+                        }
+                        if let Some(unread) = rec.receipt {
+                            self.receipt_at(call, conv_id, cand, i, unread, rep)?;
                         }
                         return Ok(());
                     }
@@ -712,6 +761,13 @@ impl<S: Storage> Cache<S> {
 
     fn added(&mut self, call: &mut Call, conv_id: &ConvId, rec: &Record, rep: &mut Report) {
         let conv = self.index.convs.get_mut(conv_id).expect("present");
+        if conv.last.is_none() {
+            // The conversation's row appears: take what getConversation said of it.
+            if let Some(i) = self.index.pending_profiles.iter().position(|p| p.conv == *conv_id) {
+                let p = self.index.pending_profiles.remove(i).expect("found");
+                conv.take_profile(&p.profile);
+            }
+        }
         rep.added += 1;
         rep.touch(conv_id.as_str());
         call.changed = true;
@@ -723,22 +779,29 @@ impl<S: Storage> Cache<S> {
         }
     }
 
+    /// Where message `id` is stored in a conversation: (slot, index), newest
+    /// chunks first. Damaged chunks met on the way are dropped.
+    fn find_record(&mut self, call: &mut Call, conv_id: &ConvId, id: u64) -> Result<Option<(usize, usize)>> {
+        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(None) };
+        let mut si = conv.slots.len();
+        while si > 0 {
+            si -= 1;
+            match self.find(conv_id, si, id)? {
+                Found::At(i) => return Ok(Some((si, i))),
+                Found::Damaged => self.drop_slot(call, conv_id, si),
+                Found::No => {}
+            }
+        }
+        Ok(None)
+    }
+
     fn retract(&mut self, call: &mut Call, r: &Retraction, rep: &mut Report) -> std::result::Result<(), Fail> {
         for &id in &r.ids {
             let mut done = false;
-            if let Some(conv_id) = r.conv.as_ref().filter(|c| self.index.convs.contains_key(*c)) {
-                let mut si = self.index.convs[conv_id].slots.len();
-                while si > 0 {
-                    si -= 1;
-                    match self.find(conv_id, si, id)? {
-                        Found::At(i) => {
-                            self.retract_at(call, conv_id, si, i, rep)?;
-                            done = true;
-                            break;
-                        }
-                        Found::Damaged => self.drop_slot(call, conv_id, si),
-                        Found::No => {}
-                    }
+            if let Some(conv_id) = &r.conv {
+                if let Some((si, i)) = self.find_record(call, conv_id, id)? {
+                    self.retract_at(call, conv_id, si, i, rep)?;
+                    done = true;
                 }
             }
             if !done && !self.index.pending.contains(&id) {
@@ -776,6 +839,161 @@ impl<S: Storage> Cache<S> {
         rep.touch(conv_id.as_str());
         call.changed = true;
         Ok(())
+    }
+
+    // ---- receipts, unread counts, names ---------------------------------
+
+    /// Applies what a call says besides messages, once its messages are in.
+    fn apply_state(&mut self, call: &mut Call, state: &StateChanges, rep: &mut Report) -> std::result::Result<(), Fail> {
+        for set in &state.receipts {
+            for r in &set.receipts {
+                self.apply_receipt(call, &set.conv, *r, rep)?;
+            }
+        }
+        for u in &state.unread {
+            self.set_unread(call, &u.conv, u.count, rep)?;
+        }
+        for p in &state.profiles {
+            self.apply_profile(call, p, rep);
+        }
+        Ok(())
+    }
+
+    /// A receipt of message `r.id`: applied to the stored record, or
+    /// remembered until the message arrives.
+    fn apply_receipt(&mut self, call: &mut Call, conv_id: &ConvId, r: Receipt, rep: &mut Report) -> std::result::Result<(), Fail> {
+        if let Some((si, i)) = self.find_record(call, conv_id, r.id)? {
+            return self.receipt_at(call, conv_id, si, i, r.unread, rep);
+        }
+        let pending = &mut self.index.pending_receipts;
+        match pending.iter_mut().find(|p| p.id == r.id) {
+            Some(p) if p.unread <= r.unread => {}
+            Some(p) => {
+                p.unread = r.unread;
+                call.changed = true;
+            }
+            None => {
+                pending.push_back(r);
+                while pending.len() > MAX_PENDING_RECEIPTS {
+                    pending.pop_front();
+                }
+                call.changed = true;
+            }
+        }
+        rep.pending += 1;
+        Ok(())
+    }
+
+    /// Gives record `i` of slot `si` a receipt count, when it is your own
+    /// message and the count is smaller than the one it has.
+    fn receipt_at(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, i: usize, unread: u32, rep: &mut Report) -> std::result::Result<(), Fail> {
+        let takes = |r: &Record| r.out && r.receipt.is_none_or(|n| n > unread);
+        if !self.records(conv_id, si).is_some_and(|r| takes(&r[i])) {
+            return Ok(());
+        }
+        if !self.make_dirty(conv_id, si)? {
+            self.drop_slot(call, conv_id, si);
+            return Ok(());
+        }
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
+        d.base = None;
+        let rec = &mut d.records[i];
+        rec.take_receipt(unread);
+        if conv.last.as_ref().is_some_and(|l| l.id == rec.id) {
+            conv.last = Some(rec.clone());
+        }
+        rep.receipts += 1;
+        rep.touch(conv_id.as_str());
+        call.changed = true;
+        Ok(())
+    }
+
+    /// Sets a conversation's unread count as the SDK counts it, and moves
+    /// its read mark so that exactly the newest `count` incoming messages
+    /// are after it (a retraction then uncounts only those). A
+    /// conversation the cache does not show is not created.
+    fn set_unread(&mut self, call: &mut Call, conv_id: &ConvId, count: u32, rep: &mut Report) -> std::result::Result<(), Fail> {
+        let Some(conv) = self.index.convs.get(conv_id).filter(|c| c.last.is_some()) else {
+            rep.ignored += 1;
+            return Ok(());
+        };
+        let read_at = match count {
+            0 => conv.activity().max(conv.read_at),
+            n => self.unread_mark(conv_id, n)?,
+        };
+        let conv = self.index.convs.get_mut(conv_id).expect("present");
+        if conv.unread != count || conv.read_at != read_at {
+            conv.unread = count;
+            conv.read_at = read_at;
+            call.update(conv_id, rep);
+        }
+        Ok(())
+    }
+
+    /// Just before the `n`-th newest incoming, not retracted message; 0
+    /// when there are fewer.
+    fn unread_mark(&mut self, conv_id: &ConvId, n: u32) -> Result<u64> {
+        let mut left = n;
+        let mut si = self.index.convs[conv_id].slots.len();
+        while si > 0 {
+            si -= 1;
+            if let Slot::Stored(m) = &self.index.convs[conv_id].slots[si] {
+                let key = m.key;
+                if !self.ensure_loaded(conv_id, key)? {
+                    continue;
+                }
+            }
+            for r in self.records(conv_id, si).unwrap_or(&[]).iter().rev() {
+                if !r.out && !r.retracted {
+                    left -= 1;
+                    if left == 0 {
+                        return Ok(r.time.saturating_sub(1));
+                    }
+                }
+            }
+        }
+        Ok(0)
+    }
+
+    /// A conversation's name from one of its messages.
+    fn name_from_message(&mut self, call: &mut Call, conv_id: &ConvId, name: &str, at: crate::record::Pos, rep: &mut Report) {
+        if let Some(conv) = self.index.convs.get_mut(conv_id) {
+            if conv.name_from_message(name, at) {
+                call.update(conv_id, rep);
+            }
+        }
+    }
+
+    /// A `getConversation` entry: applied to a conversation the cache
+    /// shows, else remembered until its first message arrives.
+    fn apply_profile(&mut self, call: &mut Call, p: &ProfileSet, rep: &mut Report) {
+        if let Some(conv) = self.index.convs.get_mut(&p.conv).filter(|c| c.last.is_some()) {
+            if conv.take_profile(&p.profile) {
+                call.update(&p.conv, rep);
+            }
+            return;
+        }
+        if p.profile == chat_state::Profile::default() {
+            return;
+        }
+        let pending = &mut self.index.pending_profiles;
+        match pending.iter_mut().find(|q| q.conv == p.conv) {
+            Some(q) if q.profile == p.profile => {}
+            Some(q) => {
+                q.profile.name = p.profile.name.clone().or(q.profile.name.take());
+                q.profile.avatar = p.profile.avatar.clone().or(q.profile.avatar.take());
+                call.changed = true;
+            }
+            None => {
+                pending.push_back(p.clone());
+                while pending.len() > MAX_PENDING_PROFILES {
+                    pending.pop_front();
+                }
+                call.changed = true;
+            }
+        }
+        rep.pending += 1;
     }
 
     // ---- chunk access --------------------------------------------------
@@ -1181,6 +1399,8 @@ impl<S: Storage> Cache<S> {
                 last: c.last.as_ref().map(Record::view),
                 unread: c.unread,
                 count: c.count(),
+                name: c.name.as_deref(),
+                avatar: c.avatar.as_deref(),
             })
             .collect()
     }

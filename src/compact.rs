@@ -7,10 +7,12 @@
 //! `JSON.stringify` of the whole batch:
 //!
 //! ```text
-//! {"h": [[msg_type, from_gid, key, from_username, from_appkey], ...],   sync entries' hints
+//! {"h": [[msg_type, from_gid, key, from_username, from_appkey,
+//!         unread_msg_count, receipt_msgs], ...],                        sync entries' own fields
 //!  "m": [[h, msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
 //!         target_type, target_id, target_appkey, from_id, content.from_appkey,
-//!         create_time, content.msg_type, msg_body, at_list], ...       a message read by the glue
+//!         create_time, content.msg_type, msg_body, at_list,
+//!         from_name, target_name], ...                                  a message read by the glue
 //!        [h, item], ...]}                                               anything else, as it was
 //! ```
 //!
@@ -22,14 +24,18 @@
 //! decisions stay in one place. `tests/compact.rs` checks that both routes
 //! give the same batch for every fixture and hostile input.
 
+use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::payload::{self, Account, Batch, ContentIn, Hint, Item};
+use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item};
 use crate::raw::{Raw, ScanError, Scanner};
 
-/// A message the glue read: its entry (-1: none) and its 16 fields.
+/// Fields of a message the glue reads.
+const MESSAGE_FIELDS: usize = 18;
+
+/// A message the glue read: its entry (-1: none) and its fields.
 struct Fields<'a> {
     entry: i64,
-    f: [Option<Raw<'a>>; 16],
+    f: [Option<Raw<'a>>; MESSAGE_FIELDS],
 }
 
 /// One element of `"m"`.
@@ -39,7 +45,7 @@ enum CompactItem<'a> {
     AsIs { entry: i64, item: Raw<'a> },
 }
 
-/// Reads `"h"`: each entry's five hint fields.
+/// Reads `"h"`: each entry's own seven fields.
 fn read_hints<'a>(s: &mut Scanner<'a>) -> std::result::Result<Vec<Hint<'a>>, ScanError> {
     let mut hints = Vec::new();
     s.expect("[")?;
@@ -48,7 +54,7 @@ fn read_hints<'a>(s: &mut Scanner<'a>) -> std::result::Result<Vec<Hint<'a>>, Sca
     }
     loop {
         s.expect("[")?;
-        let mut h = [None; 5];
+        let mut h = [None; 7];
         for (i, slot) in h.iter_mut().enumerate() {
             if i > 0 {
                 s.expect(",")?;
@@ -56,7 +62,15 @@ fn read_hints<'a>(s: &mut Scanner<'a>) -> std::result::Result<Vec<Hint<'a>>, Sca
             *slot = s.optional()?;
         }
         s.expect("]")?;
-        hints.push(payload::entry_hint(h[0], h[1], h[2], h[3], h[4]));
+        hints.push(payload::entry_hint(EntryFields {
+            msg_type: h[0],
+            from_gid: h[1],
+            key: h[2],
+            from_username: h[3],
+            from_appkey: h[4],
+            unread_msg_count: h[5],
+            receipt_msgs: h[6],
+        }));
         if !s.more()? {
             return Ok(hints);
         }
@@ -72,7 +86,7 @@ fn read_item<'a>(s: &mut Scanner<'a>) -> std::result::Result<CompactItem<'a>, Sc
     if !s.more()? {
         return Ok(CompactItem::AsIs { entry, item: first });
     }
-    let mut f: [Option<Raw<'a>>; 16] = [None; 16];
+    let mut f: [Option<Raw<'a>>; MESSAGE_FIELDS] = [None; MESSAGE_FIELDS];
     f[0] = Some(first).filter(|r| r.get() != "null");
     for (i, slot) in f.iter_mut().enumerate().skip(1) {
         if i > 1 {
@@ -105,9 +119,17 @@ pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
     if !s.at_end() {
         return Err(Error::BadPayload("compact batch from the glue has text after its end".into()));
     }
-    let hint_of = |i: i64| usize::try_from(i).ok().and_then(|i| hints.get(i));
+    let entry_of = |i: i64| usize::try_from(i).ok().filter(|&i| i < hints.len());
+    // Each entry's first accepted message names its conversation.
+    let mut first: Vec<Option<ConvId>> = vec![None; hints.len()];
+    let mut nested = Vec::new();
     let mut batch = Batch::default();
     for item in items {
+        let before = batch.messages.len();
+        let entry = match &item {
+            CompactItem::Read(f) => entry_of(f.entry),
+            CompactItem::AsIs { entry, .. } => entry_of(*entry),
+        };
         match item {
             CompactItem::Read(Fields { entry, f }) => {
                 let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
@@ -121,15 +143,25 @@ pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
                     msg_type: f[13],
                     msg_body: f[14],
                     at_list: f[15],
+                    from_name: f[16],
+                    target_name: f[17],
                 };
-                let hint = hint_of(entry).cloned().unwrap_or_default();
+                let hint = entry_of(entry).map(|e| hints[e].clone()).unwrap_or_default();
                 payload::push(payload::parse_message(&envelope, Some(content), hint, acct), &mut batch);
             }
-            CompactItem::AsIs { entry, item } => match hint_of(entry) {
-                Some(hint) => payload::parse_entry_message(item, hint, acct, &mut batch),
-                None => payload::parse_item(item, acct, &mut batch),
+            CompactItem::AsIs { item, .. } => match entry {
+                Some(e) => payload::parse_entry_message(item, &hints[e], acct, &mut batch),
+                None => nested.extend(payload::parse_item(item, acct, &mut batch)),
             },
         }
+        if let (Some(e), Some(m)) = (entry, batch.messages.get(before)) {
+            if first[e].is_none() {
+                first[e] = Some(m.conv.clone());
+            }
+        }
+    }
+    for (hint, first) in hints.into_iter().zip(first).chain(nested) {
+        payload::entry_state(&hint, first, acct, &mut batch);
     }
     payload::one_conversation_per_id(&mut batch);
     Ok(batch)

@@ -30,12 +30,20 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::chat_state::{Profile, ProfileSet, Receipt};
 use crate::conversation::ConvId;
 use crate::record::{Pos, Record};
 
-/// The layout version written in the index. An index with any other version
-/// is never interpreted: the cache resets (see `Cache::open`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// The layout version written in the index. Version 3 adds, all optional,
+/// conversation names and avatars, pending receipts and profiles to the
+/// index, and a record's `fromName` and receipt count to its storage form;
+/// a version 2 index (0.1.0) is read as it is and rewritten as version 3 by
+/// the next commit. An index of any other version is never interpreted: the
+/// cache resets (see `Cache::open`).
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Older layouts this version reads as they are.
+pub const READS_VERSIONS: [u32; 2] = [2, SCHEMA_VERSION];
 
 /// Metadata of a written chunk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,11 +147,67 @@ pub struct Conv {
     /// such messages (roaming) are not stored again.
     pub floor: Option<Pos>,
     pub slots: Vec<Slot>,
+    /// The name shown for the conversation, and where it came from.
+    pub name: Option<String>,
+    /// Set by `applyConversations`: names from messages no longer replace it.
+    pub name_from_sdk: bool,
+    /// The message the name was taken from: only a newer one replaces it.
+    pub name_at: Option<Pos>,
+    /// A `media_id`.
+    pub avatar: Option<String>,
+    /// Bumped whenever a name field or the avatar changes (in memory only):
+    /// tells [`EntryCache`] the serialised entry is stale.
+    pub profile_rev: u32,
 }
 
 impl Conv {
     pub fn new() -> Conv {
-        Conv { last: None, unread: 0, read_at: 0, floor: None, slots: Vec::new() }
+        Conv {
+            last: None,
+            unread: 0,
+            read_at: 0,
+            floor: None,
+            slots: Vec::new(),
+            name: None,
+            name_from_sdk: false,
+            name_at: None,
+            avatar: None,
+            profile_rev: 0,
+        }
+    }
+
+    /// Takes the name a message at `at` gives, unless the SDK named the
+    /// conversation or a newer message did. Returns whether the name changed.
+    pub fn name_from_message(&mut self, name: &str, at: Pos) -> bool {
+        if self.name_from_sdk || self.name_at.is_some_and(|p| p >= at) {
+            return false;
+        }
+        self.name_at = Some(at);
+        self.profile_rev += 1;
+        if self.name.as_deref() == Some(name) {
+            return false;
+        }
+        self.name = Some(name.to_string());
+        true
+    }
+
+    /// Takes what `getConversation` says. Returns whether anything changed.
+    pub fn take_profile(&mut self, p: &Profile) -> bool {
+        let mut changed = false;
+        if let Some(name) = &p.name {
+            changed |= !self.name_from_sdk || self.name.as_ref() != Some(name);
+            self.name = Some(name.clone());
+            self.name_from_sdk = true;
+        }
+        if let Some(a) = &p.avatar {
+            let avatar = (!a.is_empty()).then(|| a.clone());
+            changed |= self.avatar != avatar;
+            self.avatar = avatar;
+        }
+        if changed {
+            self.profile_rev += 1;
+        }
+        changed
     }
 
     pub fn count(&self) -> u64 {
@@ -177,6 +241,10 @@ pub struct Index {
     pub pending: VecDeque<u64>,
     /// The directory value (key number, bytes) holding older chunks' metadata.
     pub dir: Option<(u64, u32)>,
+    /// Receipts whose message has not been seen, oldest first.
+    pub pending_receipts: VecDeque<Receipt>,
+    /// `getConversation` profiles of conversations not held yet, oldest first.
+    pub pending_profiles: VecDeque<ProfileSet>,
 }
 
 // ---- file format -------------------------------------------------------
@@ -187,21 +255,23 @@ pub struct Index {
 /// otherwise.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct EntryKey {
-    last: Option<(Pos, bool)>,
+    last: Option<(Pos, bool, Option<u32>)>,
     unread: u32,
     read_at: u64,
     floor: Option<Pos>,
     newest: Option<MetaOut>,
+    profile_rev: u32,
 }
 
 impl EntryKey {
     fn of(conv: &Conv) -> EntryKey {
         EntryKey {
-            last: conv.last.as_ref().map(|r| (r.pos(), r.retracted)),
+            last: conv.last.as_ref().map(|r| (r.pos(), r.retracted, r.receipt)),
             unread: conv.unread,
             read_at: conv.read_at,
             floor: conv.floor,
             newest: conv.slots.last().and_then(meta_out),
+            profile_rev: conv.profile_rev,
         }
     }
 }
@@ -225,6 +295,10 @@ impl EntryCache {
                 r: conv.read_at,
                 f: conv.floor.map(|p| (p.time, p.id)),
                 k: key.newest.into_iter().collect(),
+                n: conv.name.as_deref(),
+                s: conv.name_from_sdk as u8,
+                m: conv.name_at.map(|p| (p.time, p.id)),
+                a: conv.avatar.as_deref(),
             };
             let json = serde_json::to_string(&out).expect("index entries serialize");
             self.entries.insert(id.clone(), (key, json));
@@ -263,6 +337,19 @@ struct ConvOut<'a> {
     f: Option<(u64, u64)>,
     /// The newest chunk only; older ones are in the directory.
     k: Vec<MetaOut>,
+    /// Name, its source (1: the SDK), the message it came from, avatar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    n: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_zero")]
+    s: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    m: Option<(u64, u64)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a: Option<&'a str>,
+}
+
+fn is_zero(n: &u8) -> bool {
+    *n == 0
 }
 
 #[derive(Deserialize)]
@@ -275,6 +362,10 @@ struct IndexIn {
     d: Option<(u64, u32)>,
     #[serde(default)]
     c: Vec<ConvIn>,
+    #[serde(default)]
+    q: VecDeque<(u64, u32)>,
+    #[serde(default)]
+    o: VecDeque<(String, Option<String>, Option<String>)>,
 }
 
 #[derive(Deserialize)]
@@ -285,6 +376,14 @@ struct ConvIn {
     r: u64,
     f: Option<(u64, u64)>,
     k: Vec<MetaOut>,
+    #[serde(default)]
+    n: Option<String>,
+    #[serde(default)]
+    s: u8,
+    #[serde(default)]
+    m: Option<(u64, u64)>,
+    #[serde(default)]
+    a: Option<String>,
 }
 
 /// The directory value: older chunks of each conversation that has any.
@@ -346,6 +445,20 @@ impl Index {
         out.push_str(&serde_json::to_string(&self.pending).expect("ids serialize"));
         out.push_str(",\"d\":");
         out.push_str(&serde_json::to_string(&self.dir).expect("directory reference serializes"));
+        if !self.pending_receipts.is_empty() {
+            let q: Vec<(u64, u32)> = self.pending_receipts.iter().map(|r| (r.id, r.unread)).collect();
+            out.push_str(",\"q\":");
+            out.push_str(&serde_json::to_string(&q).expect("receipts serialize"));
+        }
+        if !self.pending_profiles.is_empty() {
+            let o: Vec<(&str, Option<&str>, Option<&str>)> = self
+                .pending_profiles
+                .iter()
+                .map(|p| (p.conv.as_str(), p.profile.name.as_deref(), p.profile.avatar.as_deref()))
+                .collect();
+            out.push_str(",\"o\":");
+            out.push_str(&serde_json::to_string(&o).expect("profiles serialize"));
+        }
         out.push_str(",\"c\":[");
         for (n, (id, conv)) in self.convs.iter().enumerate() {
             if n > 0 {
@@ -414,7 +527,7 @@ impl Index {
     /// when the index references one).
     pub fn from_json(s: &str, directory: Option<&str>) -> Result<Index, IndexProblem> {
         let version = Index::version_of(s)?;
-        if version != SCHEMA_VERSION {
+        if !READS_VERSIONS.contains(&version) {
             return Err(IndexProblem::Version(version));
         }
         let corrupt = |m: String| IndexProblem::Corrupt(m);
@@ -452,12 +565,20 @@ impl Index {
                 prev = Some(last);
                 slots.push(Slot::Stored(ChunkMeta { key, first, last, count, bytes }));
             }
+            if c.s > 1 {
+                return Err(corrupt(format!("bad name source in {}", c.i)));
+            }
             let conv = Conv {
                 last: c.l,
                 unread: c.u,
                 read_at: c.r,
                 floor: c.f.map(|(time, id)| Pos { time, id }),
                 slots,
+                name: c.n,
+                name_from_sdk: c.s == 1,
+                name_at: c.m.map(|(time, id)| Pos { time, id }),
+                avatar: c.a,
+                profile_rev: 0,
             };
             if convs.insert(id, conv).is_some() {
                 return Err(corrupt(format!("conversation {} listed twice", c.i)));
@@ -469,7 +590,13 @@ impl Index {
         if (!seen_keys.is_empty() || raw.d.is_some()) && raw.n <= max_key {
             return Err(corrupt("next key number is not above every used one".into()));
         }
-        Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d })
+        let pending_receipts = raw.q.into_iter().map(|(id, unread)| Receipt { id, unread }).collect();
+        let mut pending_profiles = VecDeque::with_capacity(raw.o.len());
+        for (id, name, avatar) in raw.o {
+            let conv = ConvId::parse(&id).ok_or_else(|| corrupt(format!("bad conversation id {id:?} in pending profiles")))?;
+            pending_profiles.push_back(ProfileSet { conv, profile: Profile { name, avatar } });
+        }
+        Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d, pending_receipts, pending_profiles })
     }
 }
 
@@ -549,7 +676,7 @@ mod tests {
     use crate::record::Kind;
 
     fn rec(id: u64, time: u64) -> Record {
-        Record { id, time, kind: Kind::Text, from: "u".into(), out: false, retracted: false, body: raw_json(r#"{"text":"x"}"#) }
+        Record::new(id, time, Kind::Text, "u".into(), false, raw_json(r#"{"text":"x"}"#))
     }
 
     #[test]

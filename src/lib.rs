@@ -20,6 +20,7 @@
 //! | [`namespace`] | storage keys and account isolation |
 //! | [`index`] | the storage layout: index and chunk formats |
 //! | [`budget`] | byte budget and eviction policy |
+//! | [`chat_state`] | unread counts, read receipts, names and avatars: what the UI shows besides messages |
 //! | [`cache`] | the cache: dedup, ordering, retraction, paging, commits |
 //! | [`storage`] | the storage trait and failure kinds |
 //! | [`memory`] | an in-memory storage with WeChat's limits, for tests |
@@ -30,6 +31,7 @@
 
 pub mod budget;
 pub mod cache;
+pub mod chat_state;
 pub mod compact;
 pub mod conversation;
 pub mod error;

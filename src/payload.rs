@@ -23,9 +23,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::chat_state::{self, StateChanges};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::record::{empty_body, Kind, Record};
+use crate::record::{capped_name, empty_body, Kind, Record};
 
 /// The largest stored record accepted, in bytes of its storage form. The
 /// server limits a message body to 4 KB; anything far above is hostile.
@@ -53,6 +54,10 @@ pub struct Incoming {
     /// server `ctime_ms`): a later copy may carry a different time, so dedup
     /// must look for the id in the whole conversation.
     pub server_time: bool,
+    /// The conversation's name as this message gives it: a group's
+    /// `target_name`; in a single chat the `target_name` of your own message
+    /// or the `from_name` of the peer's.
+    pub name: Option<String>,
 }
 
 /// A message that was not stored, and why.
@@ -69,6 +74,10 @@ pub struct Batch {
     pub rejected: Vec<Rejection>,
     /// Not conversation messages (chat-room messages): skipped on purpose.
     pub ignored: usize,
+    /// What sync entries say besides their messages (unread counts and
+    /// receipts), applied once the messages are stored; and what the calls
+    /// for receipts, unread updates and conversation lists carry.
+    pub state: StateChanges,
 }
 
 /// A retraction (`event_type` 55).
@@ -115,6 +124,21 @@ pub(crate) struct Hint<'a> {
     gid: Option<u64>,
     peer: Option<Cow<'a, str>>,
     peer_appkey: Option<Cow<'a, str>>,
+    /// `unread_msg_count` and `receipt_msgs`, read once the entry's messages are.
+    unread: Option<Raw<'a>>,
+    receipts: Option<Raw<'a>>,
+}
+
+/// The fields of a sync entry besides its messages, as the glue passes them.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct EntryFields<'a> {
+    pub(crate) msg_type: Option<Raw<'a>>,
+    pub(crate) from_gid: Option<Raw<'a>>,
+    pub(crate) key: Option<Raw<'a>>,
+    pub(crate) from_username: Option<Raw<'a>>,
+    pub(crate) from_appkey: Option<Raw<'a>>,
+    pub(crate) unread_msg_count: Option<Raw<'a>>,
+    pub(crate) receipt_msgs: Option<Raw<'a>>,
 }
 
 /// Parses what `onSyncConversation` or `onMsgReceive` delivered, given as
@@ -129,11 +153,12 @@ pub(crate) struct Hint<'a> {
 /// iOS the module runs in an interpreter, where that difference is large.
 pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Batch> {
     let mut batch = Batch::default();
+    let mut entries = Vec::new();
     match text.trim_start().as_bytes().first() {
         Some(b'[') => {
             let items: Vec<Raw> = serde_json::from_str(text).map_err(bad_json)?;
             for item in items {
-                parse_item(item, acct, &mut batch);
+                entries.extend(parse_item(item, acct, &mut batch));
             }
         }
         Some(b'{') => {
@@ -142,10 +167,10 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
                 Some(list) => {
                     let items: Vec<Raw> = serde_json::from_str(list.get()).map_err(bad_json)?;
                     for item in items {
-                        parse_item(item, acct, &mut batch);
+                        entries.extend(parse_item(item, acct, &mut batch));
                     }
                 }
-                None if top.msgs.is_some() => parse_entry(&top, acct, &mut batch),
+                None if top.msgs.is_some() => entries.extend(parse_entry(&top, acct, &mut batch)),
                 None if top.content.is_some() || top.msg_id.is_some() => {
                     push(parse_message(&top, None, Hint::default(), acct), &mut batch)
                 }
@@ -164,9 +189,17 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
             )));
         }
     }
+    for (hint, first) in &entries {
+        entry_state(hint, first.clone(), acct, &mut batch);
+    }
     one_conversation_per_id(&mut batch);
     Ok(batch)
 }
+
+/// A parsed sync entry, whose unread count and receipts are read once every
+/// message of the batch is ([`entry_state`]): its fields, and the
+/// conversation of its first accepted message.
+pub(crate) type ParsedEntry<'a> = (Hint<'a>, Option<ConvId>);
 
 /// A `msg_id` names one message, in one conversation. A batch that files the
 /// same id under two conversations is inconsistent: the first wins, the others
@@ -238,6 +271,10 @@ pub(crate) struct Item<'a, C = Raw<'a>> {
     pub(crate) msgs: Option<Raw<'a>>,
     #[serde(borrow, default)]
     pub(crate) messages: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) unread_msg_count: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) receipt_msgs: Option<Raw<'a>>,
 }
 
 impl<C> Default for Item<'_, C> {
@@ -253,6 +290,8 @@ impl<C> Default for Item<'_, C> {
             content: None,
             msgs: None,
             messages: None,
+            unread_msg_count: None,
+            receipt_msgs: None,
         }
     }
 }
@@ -278,6 +317,10 @@ pub(crate) struct ContentIn<'a> {
     pub(crate) msg_body: Option<Raw<'a>>,
     #[serde(borrow, default)]
     pub(crate) at_list: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) from_name: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    pub(crate) target_name: Option<Raw<'a>>,
 }
 
 /// `msg_body` of the known types (and `msg_body.video`): every field a chat
@@ -377,19 +420,20 @@ fn raw_short(r: Raw) -> String {
     }
 }
 
-pub(crate) fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
+pub(crate) fn parse_item<'a>(item: Raw<'a>, acct: Account, batch: &mut Batch) -> Option<ParsedEntry<'a>> {
     if !starts(item, b'{') {
         batch.rejected.push(Rejection {
             id: None,
             reason: format!("neither a sync entry (msgs) nor a message (content): {}", raw_type_name(item)),
         });
-        return;
+        return None;
     }
     if let Some(result) = parse_message_fast(item, &Hint::default(), acct) {
-        return push(result, batch);
+        push(result, batch);
+        return None;
     }
     match serde_json::from_str::<Item>(item.get()) {
-        Ok(it) if it.msgs.is_some() => parse_entry(&it, acct, batch),
+        Ok(it) if it.msgs.is_some() => return parse_entry(&it, acct, batch),
         Ok(it) if it.content.is_some() || it.msg_id.is_some() => push(parse_message(&it, None, Hint::default(), acct), batch),
         Ok(_) => batch.rejected.push(Rejection {
             id: None,
@@ -397,6 +441,7 @@ pub(crate) fn parse_item(item: Raw, acct: Account, batch: &mut Batch) {
         }),
         Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
     }
+    None
 }
 
 pub(crate) fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &mut Batch) {
@@ -407,31 +452,60 @@ pub(crate) fn push(r: std::result::Result<Option<Incoming>, Rejection>, batch: &
     }
 }
 
-fn parse_entry(entry: &Item, acct: Account, batch: &mut Batch) {
+fn parse_entry<'a>(entry: &Item<'a>, acct: Account, batch: &mut Batch) -> Option<ParsedEntry<'a>> {
     let msgs: Option<Vec<Raw>> = entry.msgs.filter(|r| starts(*r, b'[')).and_then(|r| serde_json::from_str(r.get()).ok());
     let Some(msgs) = msgs else {
         batch.rejected.push(Rejection { id: None, reason: "sync entry whose msgs is not an array".into() });
-        return;
+        return None;
     };
-    let hint = entry_hint(entry.msg_type, entry.from_gid, entry.key, entry.from_username, entry.from_appkey);
+    let hint = entry_hint(EntryFields {
+        msg_type: entry.msg_type,
+        from_gid: entry.from_gid,
+        key: entry.key,
+        from_username: entry.from_username,
+        from_appkey: entry.from_appkey,
+        unread_msg_count: entry.unread_msg_count,
+        receipt_msgs: entry.receipt_msgs,
+    });
+    let start = batch.messages.len();
     for m in msgs {
         parse_entry_message(m, &hint, acct, batch);
     }
+    let first = batch.messages.get(start).map(|m| m.conv.clone());
+    Some((hint, first))
 }
 
 /// The gaps a sync entry's own fields fill in its messages.
-pub(crate) fn entry_hint<'a>(
-    msg_type: Option<Raw<'a>>,
-    from_gid: Option<Raw<'a>>,
-    key: Option<Raw<'a>>,
-    from_username: Option<Raw<'a>>,
-    from_appkey: Option<Raw<'a>>,
-) -> Hint<'a> {
-    let group = msg_type.and_then(raw_u64) == Some(4);
+pub(crate) fn entry_hint(e: EntryFields<'_>) -> Hint<'_> {
+    let group = e.msg_type.and_then(raw_u64) == Some(4);
     Hint {
-        gid: if group { raw_positive(from_gid).or_else(|| raw_positive(key)) } else { None },
-        peer: raw_str(from_username),
-        peer_appkey: raw_str(from_appkey),
+        gid: if group { raw_positive(e.from_gid).or_else(|| raw_positive(e.key)) } else { None },
+        peer: raw_str(e.from_username),
+        peer_appkey: raw_str(e.from_appkey),
+        unread: e.unread_msg_count,
+        receipts: e.receipt_msgs,
+    }
+}
+
+/// A sync entry's unread count and receipts, once its messages are parsed.
+/// Its conversation is that of its first accepted message (derived from
+/// `content`, the reliable source), else the entry's own fields.
+pub(crate) fn entry_state(hint: &Hint, first: Option<ConvId>, acct: Account, batch: &mut Batch) {
+    let conv = first.or_else(|| match (hint.gid, hint.peer.as_deref()) {
+        (Some(gid), _) => Some(ConvId::group(gid)),
+        (None, Some(peer)) => Some(ConvId::single(hint.peer_appkey.as_deref().unwrap_or(acct.appkey), peer)),
+        (None, None) => None,
+    });
+    let Some(conv) = conv else { return };
+    // A number, or nothing: the SDK's own count.
+    let number = hint.unread.filter(|r| !starts(*r, b'"'));
+    if let Some(n) = number.and_then(raw_u64).and_then(|n| u32::try_from(n).ok()) {
+        batch.state.unread.push(chat_state::UnreadSet { conv: conv.clone(), count: n });
+    }
+    let Some(list) = hint.receipts.filter(|r| r.get() != "null") else { return };
+    match serde_json::from_str::<Value>(list.get()) {
+        Ok(v) => chat_state::receipt_list(&v, conv, &mut batch.state, &mut batch.rejected),
+        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("receipt_msgs unreadable: {e}") }),
     }
 }
 
@@ -518,7 +592,10 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
         ConvId::single(from_appkey, &from)
     };
 
-    let record = Record { id, time, kind, from: from.into_owned(), out, retracted: false, body };
+    let name_field = if group || out { content.target_name } else { content.from_name };
+    let name = raw_str(name_field).and_then(|n| capped_name(&n));
+    let mut record = Record::new(id, time, kind, from.into_owned(), out, body);
+    record.from_name = raw_str(content.from_name).and_then(|n| capped_name(&n));
     // Cheap bound first; the exact size only for large messages.
     if record.body.get().len() + record.from.len() * 6 + 100 > MAX_RECORD_BYTES {
         let len = record.stored_len();
@@ -526,7 +603,7 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
             return Err(reject(format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})")));
         }
     }
-    Ok(Some(Incoming { conv, record, server_time }))
+    Ok(Some(Incoming { conv, record, server_time, name }))
 }
 
 /// An incoming single message names its recipient in `content.target_id`
@@ -571,7 +648,7 @@ fn raw_time(ctime: Option<Raw>, create: Option<Raw>) -> std::result::Result<(u64
 }
 
 /// `msg_id`: a positive integer below 2^53, as a number or a numeric string.
-fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
+pub(crate) fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
     let v = v.ok_or("missing msg_id")?;
     let id = to_u64(v).ok_or_else(|| format!("msg_id must be a positive integer, got {}", short(v)))?;
     if id == 0 || id > MAX_SAFE {
@@ -581,7 +658,7 @@ fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
 }
 
 /// A non-negative integer from a JSON number or a string of digits.
-fn to_u64(v: &Value) -> Option<u64> {
+pub(crate) fn to_u64(v: &Value) -> Option<u64> {
     match v {
         Value::Number(n) => n.as_u64().or_else(|| {
             let f = n.as_f64()?;
@@ -594,15 +671,15 @@ fn to_u64(v: &Value) -> Option<u64> {
     }
 }
 
-fn positive(v: &Value) -> Option<u64> {
+pub(crate) fn positive(v: &Value) -> Option<u64> {
     to_u64(v).filter(|&n| n > 0 && n <= MAX_SAFE)
 }
 
-fn non_empty_str(v: &Value) -> Option<&str> {
+pub(crate) fn non_empty_str(v: &Value) -> Option<&str> {
     v.as_str().filter(|s| !s.is_empty())
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -614,7 +691,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// A value for an error message, cut short.
-fn short(v: &Value) -> String {
+pub(crate) fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 40 {
         let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);

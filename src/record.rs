@@ -10,7 +10,10 @@
 //! payload is normalised and then copied byte for byte into storage and out to
 //! JS, never parsed again. In storage a record is a JSON array
 //! `[id, time, type, from, out, retracted, body]` (no field names), which keeps
-//! chunks small.
+//! chunks small, followed by what is known only for some records:
+//! `, fromName` (the sender's nickname, or `null`) and `, unreadCount` (a
+//! read receipt of your own message). 0.1.0 wrote only the first seven; a
+//! record without the optional tail is written exactly as 0.1.0 wrote it.
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -92,6 +95,26 @@ pub struct Record {
     pub out: bool,
     pub retracted: bool,
     pub body: Box<RawValue>,
+    /// The sender's nickname (`content.from_name`), when the message gave one.
+    pub from_name: Option<String>,
+    /// Your own message: how many have not read it yet (0: read), once a
+    /// receipt said so.
+    pub receipt: Option<u32>,
+}
+
+/// Longest nickname or conversation name kept, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// `s` cut to [`MAX_NAME_CHARS`] characters; `None` when empty.
+pub fn capped_name(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    Some(match s.char_indices().nth(MAX_NAME_CHARS) {
+        Some((cut, _)) => s[..cut].to_string(),
+        None => s.to_string(),
+    })
 }
 
 /// The body of a retracted message.
@@ -102,6 +125,22 @@ pub fn empty_body() -> Box<RawValue> {
 impl Record {
     pub fn pos(&self) -> Pos {
         Pos { time: self.time, id: self.id }
+    }
+
+    /// A record with nothing but the fields every message has.
+    pub fn new(id: u64, time: u64, kind: Kind, from: String, out: bool, body: Box<RawValue>) -> Record {
+        Record { id, time, kind, from, out, retracted: false, body, from_name: None, receipt: None }
+    }
+
+    /// Takes a read receipt: the smaller count wins (receipts only ever go
+    /// down). Returns whether the record changed. Only your own messages
+    /// have receipts.
+    pub fn take_receipt(&mut self, unread: u32) -> bool {
+        if !self.out || self.receipt.is_some_and(|r| r <= unread) {
+            return false;
+        }
+        self.receipt = Some(unread);
+        true
     }
 
     /// Turns the record into a tombstone. Returns false if it already was one.
@@ -131,6 +170,8 @@ impl Record {
             from: &self.from,
             out: self.out,
             retracted: self.retracted,
+            from_name: self.from_name.as_deref(),
+            unread_count: self.receipt,
         }
     }
 }
@@ -150,20 +191,63 @@ impl std::io::Write for Counter {
 
 impl Serialize for Record {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.id, self.time, self.kind.as_str(), &self.from, self.out as u8, self.retracted as u8, &self.body)
-            .serialize(s)
+        use serde::ser::SerializeTuple;
+        let tail = if self.receipt.is_some() { 2 } else { self.from_name.is_some() as usize };
+        let mut t = s.serialize_tuple(7 + tail)?;
+        t.serialize_element(&self.id)?;
+        t.serialize_element(&self.time)?;
+        t.serialize_element(self.kind.as_str())?;
+        t.serialize_element(&self.from)?;
+        t.serialize_element(&(self.out as u8))?;
+        t.serialize_element(&(self.retracted as u8))?;
+        t.serialize_element(&self.body)?;
+        if tail > 0 {
+            t.serialize_element(&self.from_name)?;
+        }
+        if tail > 1 {
+            t.serialize_element(&self.receipt)?;
+        }
+        t.end()
     }
 }
 
 impl<'de> Deserialize<'de> for Record {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (id, time, kind, from, out, retracted, body): (u64, u64, String, String, u8, u8, Box<RawValue>) =
-            Deserialize::deserialize(d)?;
-        let kind = Kind::parse(&kind).ok_or_else(|| D::Error::custom(format!("unknown record type {kind}")))?;
-        if out > 1 || retracted > 1 {
-            return Err(D::Error::custom("flags must be 0 or 1"));
+        d.deserialize_seq(RecordVisitor)
+    }
+}
+
+/// Reads the storage form: seven fields, then the optional tail.
+struct RecordVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RecordVisitor {
+    type Value = Record;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a stored record [id, time, type, from, out, retracted, body, fromName?, unreadCount?]")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Record, A::Error> {
+        fn need<'de, A: serde::de::SeqAccess<'de>, T: Deserialize<'de>>(a: &mut A, i: usize) -> Result<T, A::Error> {
+            a.next_element()?.ok_or_else(|| A::Error::invalid_length(i, &RecordVisitor))
         }
-        Ok(Record { id, time, kind, from, out: out == 1, retracted: retracted == 1, body })
+        let id: u64 = need(&mut a, 0)?;
+        let time: u64 = need(&mut a, 1)?;
+        let kind: std::borrow::Cow<str> = need(&mut a, 2)?;
+        let from: String = need(&mut a, 3)?;
+        let out: u8 = need(&mut a, 4)?;
+        let retracted: u8 = need(&mut a, 5)?;
+        let body: Box<RawValue> = need(&mut a, 6)?;
+        let from_name: Option<String> = a.next_element()?.flatten();
+        let receipt: Option<u32> = a.next_element()?.flatten();
+        if a.next_element::<serde::de::IgnoredAny>()?.is_some() {
+            return Err(A::Error::invalid_length(10, &RecordVisitor));
+        }
+        let kind = Kind::parse(&kind).ok_or_else(|| A::Error::custom(format!("unknown record type {kind}")))?;
+        if out > 1 || retracted > 1 {
+            return Err(A::Error::custom("flags must be 0 or 1"));
+        }
+        Ok(Record { id, time, kind, from, out: out == 1, retracted: retracted == 1, body, from_name, receipt })
     }
 }
 
@@ -179,6 +263,10 @@ pub struct RecordView<'a> {
     pub out: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub retracted: bool,
+    #[serde(rename = "fromName", skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<&'a str>,
+    #[serde(rename = "unreadCount", skip_serializing_if = "Option::is_none")]
+    pub unread_count: Option<u32>,
 }
 
 #[cfg(test)]
@@ -186,15 +274,37 @@ mod tests {
     use super::*;
 
     fn rec() -> Record {
-        Record {
-            id: 50281930011,
-            time: 1717401200123,
-            kind: Kind::Text,
-            from: "bob_01".into(),
-            out: false,
-            retracted: false,
-            body: RawValue::from_string(r#"{"text":"明天几点出发？"}"#.into()).unwrap(),
-        }
+        Record::new(50281930011, 1717401200123, Kind::Text, "bob_01".into(), false, RawValue::from_string(r#"{"text":"明天几点出发？"}"#.into()).unwrap())
+    }
+
+    #[test]
+    fn the_optional_tail_round_trips_and_0_1_0_records_read_as_written() {
+        let mut r = rec();
+        r.from_name = Some("Bob".into());
+        let s = serde_json::to_string(&r).unwrap();
+        assert!(s.ends_with(r#"{"text":"明天几点出发？"},"Bob"]"#), "{s}");
+        r.out = true;
+        assert!(r.take_receipt(2));
+        assert!(!r.take_receipt(3), "a larger count never raises it");
+        assert!(r.take_receipt(0));
+        r.from_name = None;
+        let s = serde_json::to_string(&r).unwrap();
+        assert!(s.ends_with(r#",null,0]"#), "{s}");
+        assert_eq!(r.stored_len(), s.len());
+        let back: Record = serde_json::from_str(&s).unwrap();
+        assert_eq!((back.from_name, back.receipt), (None, Some(0)));
+        let old = r#"[1,2,"text","a",0,0,{}]"#;
+        assert_eq!(serde_json::to_string(&serde_json::from_str::<Record>(old).unwrap()).unwrap(), old);
+        assert!(serde_json::from_str::<Record>(r#"[1,2,"text","a",0,0,{},null,1,5]"#).is_err());
+        assert!(serde_json::from_str::<Record>(r#"[1,2,"text","a",0,0,{},7]"#).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_capped() {
+        assert_eq!(capped_name("  "), None);
+        assert_eq!(capped_name(" Bob ").as_deref(), Some("Bob"));
+        let long = "名".repeat(100);
+        assert_eq!(capped_name(&long).unwrap().chars().count(), MAX_NAME_CHARS);
     }
 
     #[test]

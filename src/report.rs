@@ -22,8 +22,16 @@ pub struct Report {
     /// Messages removed by the budget or per-conversation cap during this
     /// call, plus incoming ones older than what their conversation keeps.
     pub evicted: u32,
-    /// Chat-room messages and non-retraction events: skipped on purpose.
+    /// Chat-room messages and non-retraction events: skipped on purpose;
+    /// unread updates of conversations the cache does not show.
     pub ignored: u32,
+    /// Your own messages whose read-receipt count this call lowered.
+    pub receipts: u32,
+    /// Conversations whose unread count, name or avatar this call changed.
+    pub updated: u32,
+    /// Receipts and conversation profiles remembered until their message or
+    /// conversation arrives.
+    pub pending: u32,
     /// Conversations this call changed.
     pub conversations: Vec<String>,
     /// One entry per rejected message or event.
@@ -68,6 +76,10 @@ pub struct ConversationView<'a> {
     pub last: Option<RecordView<'a>>,
     pub unread: u32,
     pub count: u64,
+    /// From `getConversation` or the conversation's messages; `null` if unknown.
+    pub name: Option<&'a str>,
+    /// A `media_id`, or `null`.
+    pub avatar: Option<&'a str>,
 }
 
 /// One page of messages, oldest to newest.

@@ -15,6 +15,8 @@ use serde_json::{json, Value};
 pub struct Snapshot {
     /// id -> (conversation, position, retracted)
     pub messages: HashMap<u64, (ConvId, Pos, bool)>,
+    /// id -> read-receipt count, for records that have one
+    pub receipts: HashMap<u64, u32>,
     pub index: Option<Index>,
     pub bytes: u64,
     pub missing_prefix: HashMap<ConvId, Pos>,
@@ -76,6 +78,10 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
                     assert!(r.pos() > f, "{id} keeps {} at or below its floor", r.id);
                 }
                 prev = Some(r.pos());
+                assert!(r.out || r.receipt.is_none(), "{id}: receipt on {}, not your own message", r.id);
+                if let Some(n) = r.receipt {
+                    snap.receipts.insert(r.id, n);
+                }
                 newest = Some(r.clone());
                 let old = snap.messages.insert(r.id, (id.clone(), r.pos(), r.retracted));
                 assert!(old.is_none(), "message {} stored twice", r.id);
@@ -84,6 +90,7 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
         if let (Some(n), Some(l)) = (&newest, &conv.last) {
             assert_eq!(n.pos(), l.pos(), "last of {id} is not its newest record");
             assert_eq!(n.retracted, l.retracted, "last of {id} retraction state");
+            assert_eq!(n.receipt, l.receipt, "last of {id} receipt");
         }
     }
     for (k, _) in &keys {
@@ -110,7 +117,7 @@ pub fn compact_of(data: &Value) -> Option<String> {
         let mut t = vec![json!(entry)];
         t.extend(["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"].map(|k| field(m, k)));
         t.extend(
-            ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list"]
+            ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list", "from_name", "target_name"]
                 .map(|k| field(c, k)),
         );
         out.push(Value::Array(t));
@@ -124,7 +131,7 @@ pub fn compact_of(data: &Value) -> Option<String> {
     for it in list {
         match it.get("msgs") {
             Some(Value::Array(msgs)) if obj(it) => {
-                hints.push(json!(["msg_type", "from_gid", "key", "from_username", "from_appkey"].map(|k| field(it, k))));
+                hints.push(json!(["msg_type", "from_gid", "key", "from_username", "from_appkey", "unread_msg_count", "receipt_msgs"].map(|k| field(it, k))));
                 for m in msgs {
                     read(m, hints.len() as i64 - 1, &mut items);
                 }

@@ -20,6 +20,9 @@ enum Step {
     Event(Value),
     MarkRead(ConvId),
     Remove(ConvId),
+    Receipts(Value),
+    Unread(Value),
+    Conversations(Value),
 }
 
 /// Messages the workload sends, and where they belong.
@@ -62,10 +65,23 @@ fn workload() -> Vec<Step> {
             steps.push(Step::Msgs(sync.clone(), Mode::History));
             steps.push(Step::Msgs(batch(vec![single(9150, T0 + 155, "bob_01", "late"), group(9999, T0 + 2000, 7, "dave", "retracted early")]), Mode::Realtime));
         }
+        if i == 2 {
+            // My message 3001 is stored; 3009 arrives later (remembered).
+            steps.push(Step::Receipts(json!([
+                {"type": 3, "appkey": APPKEY, "username": "bob_01", "receipt_msgs": [{"msg_id": 3001, "unread_count": 1}, {"msg_id": 3009, "unread_count": 0}]},
+            ])));
+            steps.push(Step::Conversations(json!({"code": 0, "conversations": [
+                {"type": 3, "appkey": APPKEY, "username": "bob_01", "nickName": "Bob", "avatar": "qiniu/image/bob"},
+                {"type": 4, "gid": 7, "name": "徒步群", "unread_msg_count": 3},
+                {"type": 3, "appkey": APPKEY, "username": "nobody_yet", "nickName": "Later"},
+            ]})));
+        }
         if i == 9 {
             steps.push(Step::Remove(ConvId::single(APPKEY, "erin")));
+            steps.push(Step::Receipts(json!({"type": 3, "appkey": APPKEY, "username": "bob_01", "receipt_msgs": [{"msg_id": 3001, "unread_count": 0}]})));
         }
     }
+    steps.push(Step::Unread(json!({"type": 4, "gid": 7, "unreadCount": 0})));
     steps
 }
 
@@ -82,6 +98,12 @@ struct Outcome {
     acked: HashMap<u64, (ConvId, Pos)>,
     retracted: Vec<u64>,
     removed: Vec<ConvId>,
+    /// Receipt counts acknowledged, per message.
+    receipts: HashMap<u64, u32>,
+    /// Conversation names and unread counts set by completed calls, and not
+    /// changed by a later one.
+    names: HashMap<ConvId, String>,
+    unread: HashMap<ConvId, u32>,
     crashed: bool,
 }
 
@@ -89,7 +111,15 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
     if let Some(k) = crash_at {
         storage.crash_after(k);
     }
-    let mut out = Outcome { acked: HashMap::new(), retracted: Vec::new(), removed: Vec::new(), crashed: false };
+    let mut out = Outcome {
+        acked: HashMap::new(),
+        retracted: Vec::new(),
+        removed: Vec::new(),
+        receipts: HashMap::new(),
+        names: HashMap::new(),
+        unread: HashMap::new(),
+        crashed: false,
+    };
     let mut cache = match Cache::open(&mut *storage, cfg.clone()) {
         Ok((c, _)) => c,
         Err(_) => {
@@ -103,6 +133,9 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
             Step::Event(v) => cache.apply_events(v).is_ok(),
             Step::MarkRead(c) => cache.mark_read(c).is_ok(),
             Step::Remove(c) => cache.remove(c).is_ok(),
+            Step::Receipts(v) => cache.apply_receipts(v).is_ok(),
+            Step::Unread(v) => cache.apply_unread(v).is_ok(),
+            Step::Conversations(v) => cache.apply_conversations(v).is_ok(),
         };
         if !ok {
             out.crashed = true;
@@ -111,15 +144,35 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
         match step {
             Step::Msgs(v, _) => {
                 for (id, conv, pos) in expected(&v) {
+                    out.unread.remove(&conv);
                     out.acked.insert(id, (conv, pos));
                 }
+            }
+            Step::Receipts(v) => {
+                for set in v.as_array().cloned().unwrap_or_else(|| vec![v.clone()]) {
+                    for r in set["receipt_msgs"].as_array().unwrap() {
+                        let (id, n) = (r["msg_id"].as_u64().unwrap(), r["unread_count"].as_u64().unwrap() as u32);
+                        let e = out.receipts.entry(id).or_insert(n);
+                        *e = (*e).min(n);
+                    }
+                }
+            }
+            Step::Unread(_) => {
+                out.unread.insert(ConvId::group(7), 0);
+            }
+            Step::Conversations(_) => {
+                out.names.insert(ConvId::single(APPKEY, "bob_01"), "Bob".into());
+                out.names.insert(ConvId::group(7), "徒步群".into());
+                out.unread.insert(ConvId::group(7), 3);
             }
             Step::Event(v) => {
                 let ids = v["msg_ids"].as_array().unwrap().iter().map(|i| i.as_u64().unwrap());
                 out.retracted.extend(ids);
             }
             Step::Remove(c) => out.removed.push(c),
-            Step::MarkRead(_) => {}
+            Step::MarkRead(c) => {
+                out.unread.insert(c, 0);
+            }
         }
     }
     out
@@ -143,6 +196,20 @@ fn verify(storage: &mut MemoryStorage, cfg: &Config, out: &Outcome, k: u64) {
             if out.retracted.contains(id) {
                 assert!(retracted, "k={k}: retraction of {id} lost");
             }
+        }
+    }
+    for (id, n) in &out.receipts {
+        if snap.messages.contains_key(id) {
+            assert_eq!(snap.receipts.get(id), Some(n), "k={k}: receipt of {id}");
+        }
+    }
+    for row in cache.conversations() {
+        let id = ConvId::parse(row.id).unwrap();
+        if let Some(name) = out.names.get(&id) {
+            assert_eq!(row.name, Some(name.as_str()), "k={k}: name of {id}");
+        }
+        if let Some(n) = out.unread.get(&id) {
+            assert_eq!(row.unread, *n, "k={k}: unread of {id}");
         }
     }
     // And it still works.

@@ -3,7 +3,9 @@
 //! storage failures, checked after every step against a simple model: no
 //! duplicates, sorted order, nothing acknowledged lost except by the eviction
 //! policy, retractions kept, budget and key limits always held (also in the
-//! middle of calls: the storage records the peak).
+//! middle of calls: the storage records the peak); every receipt is the
+//! smallest count acknowledged for its message (also when it came before the
+//! message), and an unread count the SDK set stays until something changes it.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -53,6 +55,12 @@ enum Op {
     Retract(usize),
     MarkRead(usize),
     Remove(usize),
+    /// A receipt (message, count).
+    Receipt(usize, u32),
+    /// `onMutiUnreadMsgUpdate` (conversation, count).
+    Unread(usize, u32),
+    /// A sync whose entries carry `unread_msg_count`.
+    SyncCounted(Vec<usize>, u32),
     Reopen,
     Fail(u64, u8),
 }
@@ -71,6 +79,9 @@ fn op(n: usize) -> impl Strategy<Value = Op> {
         6 => prop::collection::vec(0..n, 1..12).prop_map(Op::Realtime),
         3 => prop::collection::vec(0..n, 1..40).prop_map(Op::Sync),
         2 => (0..n).prop_map(Op::Retract),
+        2 => (0..n, 0u32..4).prop_map(|(i, c)| Op::Receipt(i, c)),
+        1 => (0usize..5, 0u32..4).prop_map(|(c, u)| Op::Unread(c, u)),
+        2 => (prop::collection::vec(0..n, 1..40), 0u32..4).prop_map(|(v, u)| Op::SyncCounted(v, u)),
         1 => (0usize..5).prop_map(Op::MarkRead),
         1 => (0usize..5).prop_map(Op::Remove),
         2 => Just(Op::Reopen),
@@ -89,9 +100,20 @@ struct Model {
     /// Acknowledged messages: id -> (conversation, position).
     acked: HashMap<u64, (ConvId, Pos)>,
     retracted: HashSet<u64>,
+    /// The smallest receipt count acknowledged per message id.
+    receipts: HashMap<u64, u32>,
+    /// Unread counts the SDK set and nothing changed since.
+    unread: HashMap<ConvId, u32>,
 }
 
-fn sync_payload(msgs: &[&Msg]) -> Value {
+impl Model {
+    fn receipt(&mut self, id: u64, n: u32) {
+        let r = self.receipts.entry(id).or_insert(n);
+        *r = (*r).min(n);
+    }
+}
+
+fn sync_payload(msgs: &[&Msg], unread: Option<u32>) -> Value {
     // Group into entries per conversation, ascending, as the SDK does.
     let mut by: HashMap<usize, Vec<&Msg>> = HashMap::new();
     for m in msgs {
@@ -102,11 +124,15 @@ fn sync_payload(msgs: &[&Msg]) -> Value {
         .map(|(c, mut ms)| {
             ms.sort_by_key(|m| (m.time, m.id));
             let list: Vec<Value> = ms.iter().map(|m| m.json()).collect();
-            if c == 3 {
+            let mut entry = if c == 3 {
                 json!({"msg_type": 4, "from_gid": 42, "key": 42, "msgs": list})
             } else {
                 json!({"msg_type": 3, "from_username": PEERS[c], "from_appkey": APPKEY, "msgs": list})
+            };
+            if let Some(n) = unread {
+                entry["unread_msg_count"] = json!(n);
             }
+            entry
         })
         .collect();
     Value::Array(entries)
@@ -120,21 +146,53 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
     let mut storage = MemoryStorage::new();
     storage.watch_prefix(ns.prefix());
     let mut cache = Cache::open(storage, cfg.clone()).unwrap().0;
-    let mut model = Model { acked: HashMap::new(), retracted: HashSet::new() };
+    let mut model = Model { acked: HashMap::new(), retracted: HashSet::new(), receipts: HashMap::new(), unread: HashMap::new() };
     for op in ops {
         match op {
-            Op::Realtime(ix) | Op::Sync(ix) => {
+            Op::Realtime(ix) | Op::Sync(ix) | Op::SyncCounted(ix, _) => {
                 let msgs: Vec<&Msg> = ix.iter().map(|&i| &universe[i]).collect();
-                let payload = match op {
-                    Op::Sync(_) => sync_payload(&msgs),
-                    _ => batch(msgs.iter().map(|m| m.json()).collect()),
+                let counted = match op {
+                    Op::SyncCounted(_, n) => Some(*n),
+                    _ => None,
                 };
-                let mode = if matches!(op, Op::Sync(_)) { Mode::History } else { Mode::Realtime };
+                let payload = match op {
+                    Op::Realtime(_) => batch(msgs.iter().map(|m| m.json()).collect()),
+                    _ => sync_payload(&msgs, counted),
+                };
+                let mode = if matches!(op, Op::Realtime(_)) { Mode::Realtime } else { Mode::History };
+                for m in &msgs {
+                    model.unread.remove(&m.conv_id());
+                }
                 if let Ok(rep) = cache.cache_messages(&payload, mode) {
                     prop_assert_eq!(rep.rejected, 0);
-                    for m in msgs {
+                    for m in &msgs {
                         model.acked.insert(m.id, (m.conv_id(), Pos { time: m.time, id: m.id }));
+                        if let Some(n) = counted {
+                            model.unread.insert(m.conv_id(), n);
+                        }
                     }
+                }
+            }
+            Op::Receipt(i, n) => {
+                let m = &universe[*i];
+                let conv = m.conv_id();
+                let data = match m.conv {
+                    3 => json!({"type": 4, "gid": 42, "receipt_msgs": [{"msg_id": m.id, "unread_count": n}]}),
+                    _ => json!({"type": 3, "appkey": APPKEY, "username": conv.target(), "receipt_msgs": [{"msg_id": m.id, "unread_count": n}]}),
+                };
+                if cache.apply_receipts(&data).is_ok() && m.conv == 4 {
+                    model.receipt(m.id, *n);
+                }
+            }
+            Op::Unread(c, n) => {
+                let id = Msg { id: 0, conv: *c, time: 0, len: 0 }.conv_id();
+                let data = match c {
+                    3 => json!({"type": 4, "gid": 42, "unreadCount": n}),
+                    _ => json!({"type": 3, "appkey": APPKEY, "username": id.target(), "unreadCount": n}),
+                };
+                model.unread.remove(&id);
+                if cache.apply_unread(&data).is_ok() {
+                    model.unread.insert(id, *n);
                 }
             }
             Op::Retract(i) => {
@@ -145,16 +203,21 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                                 "to_usernames": [{"username": PEERS[0], "appkey": APPKEY}], "msg_ids": [m.id]}),
                     c => retract_event(PEERS[c], &[m.id]),
                 };
+                model.unread.remove(&m.conv_id());
                 if cache.apply_events(&ev).is_ok() {
                     model.retracted.insert(m.id);
                 }
             }
             Op::MarkRead(c) => {
                 let id = Msg { id: 0, conv: *c, time: 0, len: 0 }.conv_id();
-                let _ = cache.mark_read(&id);
+                model.unread.remove(&id);
+                if cache.mark_read(&id).is_ok() {
+                    model.unread.insert(id, 0);
+                }
             }
             Op::Remove(c) => {
                 let id = Msg { id: 0, conv: *c, time: 0, len: 0 }.conv_id();
+                model.unread.remove(&id);
                 if cache.remove(&id).is_ok() {
                     model.acked.retain(|_, (conv, _)| *conv != id);
                 }
@@ -184,6 +247,16 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                     let floor = snap.floor(conv);
                     prop_assert!(floor.is_some_and(|f| *pos <= f), "acknowledged {} lost without eviction", id);
                 }
+            }
+        }
+        for (id, (_, _, _)) in &snap.messages {
+            let m = universe.iter().find(|m| m.id == *id).expect("generated");
+            prop_assert_eq!(snap.receipts.get(id), if m.conv == 4 { model.receipts.get(id) } else { None }, "receipt of {}", id);
+        }
+        for row in cache.conversations() {
+            let id = ConvId::parse(row.id).unwrap();
+            if let Some(n) = model.unread.get(&id) {
+                prop_assert_eq!(row.unread, *n, "unread of {}", row.id);
             }
         }
         for (id, (conv, _, _)) in &snap.messages {

@@ -88,3 +88,23 @@ fn a_0_1_0_cache_keeps_working_and_survives_a_reopen() {
         }
     }
 }
+
+#[test]
+fn a_0_1_0_cache_gains_names_and_receipts_from_the_next_roaming_sync() {
+    let (_, storage) = fixture_cache();
+    let mut cache = open(storage, config());
+    let bob = ConvId::single(APPKEY, "bob_01");
+    let roaming = fixture("sync_roaming_with_self_sent_and_receipts");
+    let rep = cache.cache_messages(&roaming, Mode::History).unwrap();
+    assert_eq!((rep.added, rep.receipts), (0, 1), "{rep:?}");
+    let convs = serde_json::to_value(cache.conversations()).unwrap();
+    let row = convs.as_array().unwrap().iter().find(|c| c["id"] == bob.as_str()).unwrap().clone();
+    assert_eq!((row["name"].clone(), row["unread"].clone()), (json!("Bob"), json!(1)));
+    // Once gained, the same sync writes nothing.
+    let before = cache.storage().mutations();
+    cache.cache_messages(&roaming, Mode::History).unwrap();
+    assert_eq!(cache.storage().mutations(), before);
+    let storage = cache.into_storage();
+    let index: Value = serde_json::from_str(storage.raw_get("jimc:a1b2c3d4e5f60718293a4b5c:wx_alice:i").unwrap()).unwrap();
+    assert_eq!(index["v"], 3, "the commit wrote the new layout");
+}

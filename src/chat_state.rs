@@ -1,0 +1,276 @@
+//! What a chat UI shows besides the messages: unread counts as the SDK
+//! counts them, read receipts of your own messages, conversation names and
+//! avatars; and the parsers of the SDK callbacks that carry them.
+//!
+//! | call | SDK source | shape |
+//! |---|---|---|
+//! | `applyReceipts` | `onMsgReceiptChange` (one), `onSyncMsgReceipt` (array) | `{type: 3\|4, gid?, appkey?, username?, receipt_msgs: [{msg_id, unread_count, mtime?}]}` |
+//! | `applyUnread` | `onMutiUnreadMsgUpdate` | `{type: 3, username, appkey, unreadCount}` / `{type: 4, gid, unreadCount}` |
+//! | `applyConversations` | `getConversation().onSuccess` | `{code, message, conversations: [{type, appkey, username, nickName\|nickname, name, gid, key, avatar, unread_msg_count}]}` |
+//!
+//! A sync entry's `unread_msg_count` and `receipt_msgs` (see
+//! [`crate::payload`]) become the same [`StateChanges`]. Malformed items are
+//! [`Rejection`]s with a reason; the valid ones around them are kept.
+
+use serde_json::{Map, Value};
+
+use crate::conversation::ConvId;
+use crate::error::{Error, Result};
+use crate::payload::{non_empty_str, parse_id, positive, short, to_u64, type_name, Account, Batch, Rejection};
+use crate::record::capped_name;
+
+/// Longest avatar (`media_id`) kept, in bytes.
+pub const MAX_AVATAR_BYTES: usize = 512;
+
+/// "`id` has been read by all but `unread`" (0: read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    pub id: u64,
+    pub unread: u32,
+}
+
+/// Receipts of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptSet {
+    pub conv: ConvId,
+    pub receipts: Vec<Receipt>,
+}
+
+/// "This conversation has `count` unread messages", as the SDK counts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadSet {
+    pub conv: ConvId,
+    pub count: u32,
+}
+
+/// A conversation's name and avatar as `getConversation` gives them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// Wins over names taken from messages, from then on.
+    pub name: Option<String>,
+    /// `Some("")` clears the avatar; `None` leaves it.
+    pub avatar: Option<String>,
+}
+
+/// The profile of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSet {
+    pub conv: ConvId,
+    pub profile: Profile,
+}
+
+/// Everything besides messages that one call changes.
+#[derive(Debug, Default)]
+pub struct StateChanges {
+    pub receipts: Vec<ReceiptSet>,
+    pub unread: Vec<UnreadSet>,
+    pub profiles: Vec<ProfileSet>,
+}
+
+impl StateChanges {
+    pub fn is_empty(&self) -> bool {
+        self.receipts.is_empty() && self.unread.is_empty() && self.profiles.is_empty()
+    }
+}
+
+/// A non-negative count that fits the counters: a JSON number only.
+fn count(v: Option<&Value>) -> Option<u32> {
+    v.filter(|v| v.is_number()).and_then(to_u64).and_then(|n| u32::try_from(n).ok())
+}
+
+/// The items of a call that takes one object or an array of them.
+fn items<'a>(v: &'a Value, what: &str) -> Result<Vec<&'a Value>> {
+    match v {
+        Value::Array(a) => Ok(a.iter().collect()),
+        Value::Object(_) => Ok(vec![v]),
+        other => Err(Error::BadPayload(format!("expected {what} (an object or an array of them), got {}", type_name(other)))),
+    }
+}
+
+fn object<'a>(v: &'a Value, what: &str, rejected: &mut Vec<Rejection>) -> Option<&'a Map<String, Value>> {
+    let o = v.as_object();
+    if o.is_none() {
+        rejected.push(Rejection { id: None, reason: format!("{what} is {}, not an object", type_name(v)) });
+    }
+    o
+}
+
+/// The conversation an SDK object names: `type` 4 (or a `gid`) with `gid`
+/// or `key`; `type` 3 with `username` and `appkey` (empty: your own).
+pub fn conversation_of(o: &Map<String, Value>, acct: Account) -> std::result::Result<ConvId, String> {
+    let kind = o.get("type").and_then(Value::as_u64);
+    let gid = o.get("gid").and_then(positive);
+    if kind == Some(4) || (kind.is_none() && gid.is_some()) {
+        let gid = gid.or_else(|| o.get("key").and_then(positive)).ok_or("group without a gid (gid or key)")?;
+        return Ok(ConvId::group(gid));
+    }
+    if kind.is_some_and(|k| k != 3) {
+        return Err(format!("type must be 3 (single) or 4 (group), got {}", short(&o["type"])));
+    }
+    let user = o.get("username").and_then(non_empty_str).ok_or("single conversation without a username")?;
+    let appkey = o.get("appkey").and_then(non_empty_str).unwrap_or(acct.appkey);
+    Ok(ConvId::single(appkey, user))
+}
+
+/// A `receipt_msgs` list of `conv` into `out`.
+pub fn receipt_list(v: &Value, conv: ConvId, out: &mut StateChanges, rejected: &mut Vec<Rejection>) {
+    let Some(list) = v.as_array() else {
+        rejected.push(Rejection { id: None, reason: format!("receipt_msgs is {}, not an array", type_name(v)) });
+        return;
+    };
+    let mut receipts = Vec::with_capacity(list.len());
+    for r in list {
+        let Some(o) = object(r, "receipt", rejected) else { continue };
+        let id = match parse_id(o.get("msg_id")) {
+            Ok(id) => id,
+            Err(reason) => {
+                rejected.push(Rejection { id: None, reason: format!("receipt: {reason}") });
+                continue;
+            }
+        };
+        match count(o.get("unread_count")) {
+            Some(unread) => receipts.push(Receipt { id, unread }),
+            None => rejected.push(Rejection { id: Some(id), reason: "receipt without a numeric unread_count".into() }),
+        }
+    }
+    if !receipts.is_empty() {
+        out.receipts.push(ReceiptSet { conv, receipts });
+    }
+}
+
+/// `applyReceipts`: `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array.
+pub fn parse_receipts(v: &Value, acct: Account) -> Result<Batch> {
+    let mut batch = Batch::default();
+    for item in items(v, "a receipt change")? {
+        let Some(o) = object(item, "receipt change", &mut batch.rejected) else { continue };
+        match conversation_of(o, acct) {
+            Ok(conv) => receipt_list(o.get("receipt_msgs").unwrap_or(&Value::Null), conv, &mut batch.state, &mut batch.rejected),
+            Err(reason) => batch.rejected.push(Rejection { id: None, reason: format!("receipt change: {reason}") }),
+        }
+    }
+    Ok(batch)
+}
+
+/// `applyUnread`: `onMutiUnreadMsgUpdate`'s object (an array of them too).
+pub fn parse_unread(v: &Value, acct: Account) -> Result<Batch> {
+    let mut batch = Batch::default();
+    for item in items(v, "an unread update")? {
+        let Some(o) = object(item, "unread update", &mut batch.rejected) else { continue };
+        let conv = conversation_of(o, acct);
+        match (conv, count(o.get("unreadCount"))) {
+            (Ok(conv), Some(count)) => batch.state.unread.push(UnreadSet { conv, count }),
+            (Err(reason), _) => batch.rejected.push(Rejection { id: None, reason: format!("unread update: {reason}") }),
+            (Ok(_), None) => batch.rejected.push(Rejection { id: None, reason: "unread update without a numeric unreadCount".into() }),
+        }
+    }
+    Ok(batch)
+}
+
+/// `applyConversations`: `getConversation().onSuccess`'s data (or its
+/// `conversations` array).
+pub fn parse_conversations(v: &Value, acct: Account) -> Result<Batch> {
+    let list = match v {
+        Value::Object(o) => {
+            if let Some(code) = o.get("code").and_then(Value::as_i64).filter(|&c| c != 0) {
+                return Err(Error::BadPayload(format!("getConversation failed (code {code}): nothing to apply")));
+            }
+            o.get("conversations").and_then(Value::as_array).ok_or_else(|| {
+                Error::BadPayload("expected getConversation's data {code, message, conversations: [...]}".into())
+            })?
+        }
+        Value::Array(a) => a,
+        other => return Err(Error::BadPayload(format!("expected getConversation's data, got {}", type_name(other)))),
+    };
+    let mut batch = Batch::default();
+    for item in list {
+        let Some(o) = object(item, "conversation", &mut batch.rejected) else { continue };
+        match conversation_entry(o, acct) {
+            Ok((set, unread)) => {
+                batch.state.profiles.push(set);
+                batch.state.unread.extend(unread);
+            }
+            Err(reason) => batch.rejected.push(Rejection { id: None, reason: format!("conversation: {reason}") }),
+        }
+    }
+    Ok(batch)
+}
+
+/// One `getConversation` entry: its profile, and its unread count if it
+/// has one.
+fn conversation_entry(o: &Map<String, Value>, acct: Account) -> std::result::Result<(ProfileSet, Option<UnreadSet>), String> {
+    let conv = conversation_of(o, acct)?;
+    // A single chat's `name` is the username; builds differ on the nickname's spelling.
+    let fields: &[&str] = match conv.kind() {
+        crate::ConvKind::Group => &["name"],
+        crate::ConvKind::Single => &["nickName", "nickname"],
+    };
+    let name = fields.iter().find_map(|f| o.get(*f).and_then(Value::as_str).and_then(capped_name));
+    let avatar = match o.get("avatar") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.len() > MAX_AVATAR_BYTES => {
+            return Err(format!("avatar longer than {MAX_AVATAR_BYTES} bytes"));
+        }
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(other) => return Err(format!("avatar is {}, not a media_id string", type_name(other))),
+    };
+    let unread = count(o.get("unread_msg_count")).map(|count| UnreadSet { conv: conv.clone(), count });
+    Ok((ProfileSet { conv, profile: Profile { name, avatar } }, unread))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ACCT: Account = Account { appkey: "ak", username: "me" };
+
+    #[test]
+    fn conversations_are_named_by_type_gid_key_username_and_appkey() {
+        let conv = |v: Value| conversation_of(v.as_object().unwrap(), ACCT);
+        assert_eq!(conv(json!({"type": 4, "gid": 7})).unwrap(), ConvId::group(7));
+        assert_eq!(conv(json!({"type": 4, "key": 7})).unwrap(), ConvId::group(7));
+        assert_eq!(conv(json!({"gid": "7"})).unwrap(), ConvId::group(7));
+        assert_eq!(conv(json!({"type": 3, "username": "bob", "appkey": ""})).unwrap(), ConvId::single("ak", "bob"));
+        assert_eq!(conv(json!({"type": 3, "username": "bob", "appkey": "x"})).unwrap(), ConvId::single("x", "bob"));
+        assert!(conv(json!({"type": 3})).is_err());
+        assert!(conv(json!({"type": 4})).is_err());
+        assert!(conv(json!({"type": 5, "username": "bob"})).is_err());
+    }
+
+    #[test]
+    fn receipts_keep_good_items_and_give_reasons_for_bad_ones() {
+        let b = parse_receipts(&json!([
+            {"type": 3, "username": "bob", "receipt_msgs": [{"msg_id": 5, "unread_count": 0}, {"msg_id": -1, "unread_count": 0}, {"msg_id": 6}]},
+            {"type": 4, "receipt_msgs": []},
+            7
+        ]), ACCT).unwrap();
+        assert_eq!(b.state.receipts, vec![ReceiptSet { conv: ConvId::single("ak", "bob"), receipts: vec![Receipt { id: 5, unread: 0 }] }]);
+        assert_eq!(b.rejected.len(), 4, "{:?}", b.rejected);
+        assert!(parse_receipts(&json!("x"), ACCT).is_err());
+    }
+
+    #[test]
+    fn unread_updates_need_a_numeric_count() {
+        let b = parse_unread(&json!({"type": 4, "gid": 9, "unreadCount": 0}), ACCT).unwrap();
+        assert_eq!(b.state.unread, vec![UnreadSet { conv: ConvId::group(9), count: 0 }]);
+        let b = parse_unread(&json!({"type": 4, "gid": 9, "unreadCount": "2"}), ACCT).unwrap();
+        assert!(b.state.unread.is_empty());
+        assert_eq!(b.rejected.len(), 1);
+    }
+
+    #[test]
+    fn conversation_lists_give_names_avatars_and_counts() {
+        let b = parse_conversations(&json!({"code": 0, "conversations": [
+            {"type": 3, "username": "bob", "appkey": "ak", "nickName": "Bob", "name": "bob", "avatar": "m1", "unread_msg_count": 2},
+            {"type": 3, "username": "cy", "nickname": "Cy", "avatar": ""},
+            {"type": 4, "gid": 9, "name": "", "unread_msg_count": 5},
+            {"type": 4, "gid": 10, "avatar": 5},
+        ]}), ACCT).unwrap();
+        let p: Vec<_> = b.state.profiles.iter().map(|p| (p.conv.as_str(), p.profile.name.as_deref(), p.profile.avatar.as_deref())).collect();
+        assert_eq!(p, vec![("single:ak:bob", Some("Bob"), Some("m1")), ("single:ak:cy", Some("Cy"), Some("")), ("group:9", None, None)]);
+        assert_eq!(b.state.unread.iter().map(|u| u.count).collect::<Vec<_>>(), vec![2, 5]);
+        assert_eq!(b.rejected.len(), 1);
+        assert!(parse_conversations(&json!({"code": 880001, "message": "x"}), ACCT).is_err());
+        assert!(parse_conversations(&json!({"code": 0}), ACCT).is_err());
+    }
+}
