@@ -61,6 +61,13 @@ export interface MessageRecord {
   out: boolean;
   /** Present (true) when the message was retracted. */
   retracted?: true;
+  /** The sender's nickname (`content.from_name`), when the message carried one; at most 64 characters. */
+  fromName?: string;
+  /**
+   * Your own messages, once a read receipt arrived: how many have not read
+   * it yet (0: read; in a group, "N人未读"). Only ever goes down.
+   */
+  unreadCount?: number;
 }
 
 /** `single:<appkey>:<username>` or `group:<gid>`. */
@@ -75,9 +82,23 @@ export interface Conversation {
   appkey: string | null;
   /** The newest message (kept even when eviction removed the messages). */
   last: MessageRecord | null;
+  /**
+   * Unread messages as the SDK counts them: a sync entry's
+   * `unread_msg_count` (roaming history is not unread), `applyUnread`,
+   * `applyConversations`; plus one per incoming realtime message; 0 after
+   * `markRead`.
+   */
   unread: number;
   /** Messages stored. */
   count: number;
+  /**
+   * `getConversation`'s nickname (single) or name (group) once applied;
+   * before that, the newest name the conversation's messages gave. Null if
+   * none. At most 64 characters.
+   */
+  name: string | null;
+  /** The avatar's `media_id` from `getConversation`, or null. */
+  avatar: string | null;
 }
 
 export interface Page {
@@ -93,8 +114,14 @@ export interface Report {
   rejected: number;
   retracted: number;
   evicted: number;
-  /** Chat-room messages and events other than retractions. */
+  /** Chat-room messages, events other than retractions, unread updates of conversations the cache does not show. */
   ignored: number;
+  /** Your own messages whose read-receipt count this call lowered. */
+  receipts: number;
+  /** Conversations whose unread count, name or avatar this call changed. */
+  updated: number;
+  /** Receipts and conversation profiles kept until their message or conversation arrives. */
+  pending: number;
   /** Conversations this call changed. */
   conversations: ConversationId[];
   /** One entry per rejected message or event. */
@@ -137,6 +164,21 @@ export interface Cache {
   cacheSent(data: unknown, msg: unknown): Report;
   /** onEventNotification(event) or onSyncEvent(events): retractions are applied. */
   applyEvent(eventOrEvents: unknown): Report;
+  /**
+   * onMsgReceiptChange(obj) or onSyncMsgReceipt(array): read receipts of your
+   * own messages. The smaller count wins; receipts of messages not stored yet
+   * are kept (up to 256) and applied when the message arrives.
+   */
+  applyReceipts(data: unknown): Report;
+  /** onMutiUnreadMsgUpdate(obj): sets the conversation's unread count. Never creates a conversation. */
+  applyUnread(data: unknown): Report;
+  /**
+   * getConversation().onSuccess(data): names (win over names from messages),
+   * avatars ("" clears) and unread counts. Conversations the cache does not
+   * hold yet get their name and avatar with their first message (up to 128
+   * kept); no row is created.
+   */
+  applyConversations(data: unknown): Report;
   /** Most recently active first. */
   conversations(): Conversation[];
   messages(id: ConversationId, options?: { limit?: number; before?: string | null }): Page;

@@ -182,6 +182,38 @@ var JimCache = class {
     wasm.__wbg_jimcache_free(ptr, 0);
   }
   /**
+   * `getConversation()`'s onSuccess data (JSON).
+   * @param {string} data
+   * @returns {string}
+   */
+  applyConversations(data) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_applyConversations(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr2 = r0;
+      var len2 = r1;
+      if (r3) {
+        ptr2 = 0;
+        len2 = 0;
+        throw takeObject(r2);
+      }
+      deferred3_0 = ptr2;
+      deferred3_1 = len2;
+      return getStringFromWasm0(ptr2, len2);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
    * One event or an array of events (JSON).
    * @param {string} events
    * @returns {string}
@@ -194,6 +226,70 @@ var JimCache = class {
       const ptr0 = passStringToWasm0(events, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
       const len0 = WASM_VECTOR_LEN;
       wasm.jimcache_applyEvent(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr2 = r0;
+      var len2 = r1;
+      if (r3) {
+        ptr2 = 0;
+        len2 = 0;
+        throw takeObject(r2);
+      }
+      deferred3_0 = ptr2;
+      deferred3_1 = len2;
+      return getStringFromWasm0(ptr2, len2);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
+   * `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array (JSON).
+   * @param {string} data
+   * @returns {string}
+   */
+  applyReceipts(data) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_applyReceipts(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr2 = r0;
+      var len2 = r1;
+      if (r3) {
+        ptr2 = 0;
+        len2 = 0;
+        throw takeObject(r2);
+      }
+      deferred3_0 = ptr2;
+      deferred3_1 = len2;
+      return getStringFromWasm0(ptr2, len2);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
+   * `onMutiUnreadMsgUpdate`'s object (JSON).
+   * @param {string} data
+   * @returns {string}
+   */
+  applyUnread(data) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_applyUnread(retptr, this.__wbg_ptr, ptr0, len0);
       var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
       var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
       var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
@@ -916,7 +1012,9 @@ function readMessage(m, entry, out) {
     c.create_time,
     c.msg_type,
     c.msg_body,
-    c.at_list
+    c.at_list,
+    c.from_name,
+    c.target_name
   ]);
 }
 function compactBatch(data) {
@@ -926,7 +1024,15 @@ function compactBatch(data) {
   for (var i = 0; i < list.length; i++) {
     var it = list[i];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey]) - 1;
+      var entry = hints.push([
+        it.msg_type,
+        it.from_gid,
+        it.key,
+        it.from_username,
+        it.from_appkey,
+        it.unread_msg_count,
+        it.receipt_msgs
+      ]) - 1;
       for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
     } else if (isObject(it) && it.msgs != null) {
       items.push([-1, it]);
@@ -954,6 +1060,24 @@ Cache.prototype.applyEvent = function(eventOrEvents) {
   var text = toJson(eventOrEvents, "event");
   return JSON.parse(call(this, function(c) {
     return c.applyEvent(text);
+  }));
+};
+Cache.prototype.applyReceipts = function(data) {
+  var text = toJson(data, "receipts");
+  return JSON.parse(call(this, function(c) {
+    return c.applyReceipts(text);
+  }));
+};
+Cache.prototype.applyUnread = function(data) {
+  var text = toJson(data, "unread update");
+  return JSON.parse(call(this, function(c) {
+    return c.applyUnread(text);
+  }));
+};
+Cache.prototype.applyConversations = function(data) {
+  var text = toJson(data, "conversations");
+  return JSON.parse(call(this, function(c) {
+    return c.applyConversations(text);
   }));
 };
 Cache.prototype.conversations = function() {

@@ -114,3 +114,21 @@ fn the_host_usage_shrinks_the_budget() {
     cache.clear().unwrap();
     assert!(cache.stats().contains("\"keys\":0"));
 }
+
+#[wasm_bindgen_test]
+fn receipts_unread_and_conversations_cross_as_json() {
+    let s = storage();
+    let mut cache = open(&s, OPTIONS).unwrap();
+    cache.cache_msg(&message(1, 1717400000000), "realtime").unwrap();
+    let rep = cache.apply_conversations(r#"{"code":0,"conversations":[{"type":3,"username":"bob_01","nickName":"Bob","avatar":"m1","unread_msg_count":0}]}"#).unwrap();
+    assert!(rep.contains("\"updated\":1"), "{rep}");
+    let list = cache.conversations();
+    assert!(list.contains("\"name\":\"Bob\"") && list.contains("\"avatar\":\"m1\"") && list.contains("\"unread\":0"), "{list}");
+    let rep = cache.apply_unread(r#"{"type":3,"username":"bob_01","unreadCount":0}"#).unwrap();
+    assert!(rep.contains("\"updated\":0"), "{rep}");
+    let rep = cache.apply_receipts(r#"[{"type":3,"username":"bob_01","receipt_msgs":[{"msg_id":99,"unread_count":0}]}]"#).unwrap();
+    assert!(rep.contains("\"pending\":1"), "{rep}");
+    assert_eq!(code(&cache.apply_receipts("{bad").unwrap_err()), "BAD_PAYLOAD");
+    assert_eq!(code(&cache.apply_unread("3").unwrap_err()), "BAD_PAYLOAD");
+    assert_eq!(code(&cache.apply_conversations(r#"{"code":1}"#).unwrap_err()), "BAD_PAYLOAD");
+}

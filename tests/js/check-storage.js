@@ -30,7 +30,7 @@ function checkStorage(wx, o) {
     return { messages, bytes, conversations: 0 };
   }
   const index = JSON.parse(raw.data);
-  if (index.v !== 2) throw new Error('index version ' + index.v);
+  if (index.v !== 3) throw new Error('index version ' + index.v);
   const referenced = new Set([ns + 'i']);
   // Older chunks are listed in the directory, the newest in the index.
   const older = new Map();

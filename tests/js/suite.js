@@ -192,6 +192,60 @@
       eq(Object.keys(wx.entries), ['logs'], 'clear leaves other keys');
     });
 
+    test("unread as the SDK counts it, receipts, names and avatars, across a reopen", async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      var bob = 'single:' + APPKEY + ':bob_01', grp = 'group:22334455';
+      function row(c, id) { return c.conversations().filter(function (r) { return r.id === id; })[0]; }
+      function msg(c, conv, id) { return c.messages(conv, { limit: 100 }).messages.filter(function (m) { return m.id === id; })[0]; }
+      // The roaming sync through the compact route: the SDK's count, its receipt, the peer's name.
+      var rep = cache.cacheMsg(fx.sync_roaming_with_self_sent_and_receipts.data, 'history');
+      eq([rep.added, rep.receipts, rep.updated], [3, 1, 1], 'sync report');
+      eq(row(cache, bob).unread, 1, 'the SDK says 1');
+      eq(row(cache, bob).name, 'Bob', 'named by your own message to him');
+      eq(msg(cache, bob, 50281990002).unreadCount, 0, 'read');
+      ok(!('unreadCount' in msg(cache, bob, 50282500050)), 'incoming messages have no receipt');
+      // Read on the phone: the badge clears.
+      rep = cache.applyUnread(fx.muti_unread_msg_update.data);
+      eq([rep.updated, row(cache, bob).unread], [1, 0], 'applyUnread');
+      // A group message of mine, then the receipts for it.
+      var mineInGroup = group(50283508999, T0 + 9000000, 22334455, ME, '集合');
+      mineInGroup.content.from_appkey = APPKEY;
+      mineInGroup.content.target_name = '周末徒步群';
+      mineInGroup.content.from_name = 'Alice';
+      cache.cacheMsg({ messages: [mineInGroup] }, 'realtime');
+      eq(msg(cache, grp, 50283508999).fromName, 'Alice', 'fromName kept');
+      rep = cache.applyReceipts(fx.receipt_change_sync.data);
+      eq(rep.receipts, 1, 'onSyncMsgReceipt: the group one changes, bob\'s is already 0');
+      eq(msg(cache, grp, 50283508999).unreadCount, 3, '3 have not read it');
+      rep = cache.applyReceipts({ type: 4, gid: 22334455, receipt_msgs: [{ msg_id: 50283508999, unread_count: 5 }] });
+      eq([rep.receipts, msg(cache, grp, 50283508999).unreadCount], [0, 3], 'a larger count never raises it');
+      // getConversation: names, avatars, counts; unknown conversations wait.
+      rep = cache.applyConversations({ code: 0, message: 'success', conversations: fx.get_conversation_result.data.conversations.concat([
+        { type: 3, appkey: APPKEY, username: 'zoe', nickname: 'Zoe', avatar: 'qiniu/image/zoe' }]) });
+      eq([rep.updated, rep.pending], [2, 1], 'bob and the group updated, zoe remembered');
+      eq([row(cache, bob).avatar, row(cache, bob).unread], ['qiniu/image/j/AB12CD34', 2], 'bob');
+      eq([row(cache, grp).name, row(cache, grp).avatar, row(cache, grp).unread], ['周末徒步群', null, 5], 'group');
+      ok(!row(cache, 'single:' + APPKEY + ':zoe'), 'no row for zoe yet');
+      // Nothing changes: nothing written.
+      var before = wx.mutations;
+      cache.applyConversations(fx.get_conversation_result.data);
+      cache.applyUnread({ type: 4, gid: 22334455, unreadCount: 5 });
+      eq(wx.mutations, before, 'no writes for no change');
+      // Everything persists; zoe's first message brings her profile.
+      var again = await open(wx);
+      again.cacheMsg({ messages: [single(9001, T0 + 9999999, 'zoe', 'hi')] }, 'realtime');
+      var z = row(again, 'single:' + APPKEY + ':zoe');
+      eq([z.name, z.avatar, z.unread], ['Zoe', 'qiniu/image/zoe', 1], 'zoe');
+      eq([row(again, bob).name, row(again, bob).unread, msg(again, grp, 50283508999).unreadCount], ['Bob', 2, 3], 'after reopen');
+      // Malformed input: reasons, and a coded error for no payload at all.
+      rep = again.applyReceipts([{ type: 3, username: 'bob_01', receipt_msgs: [{ msg_id: 'x', unread_count: 0 }] }, 5]);
+      eq(rep.rejected, 2, 'two reasons: ' + JSON.stringify(rep.reasons));
+      throwsCode(function () { again.applyUnread(7); }, 'BAD_PAYLOAD', 'not an object');
+      throwsCode(function () { again.applyConversations({ code: 880001, message: 'not logged in' }); }, 'BAD_PAYLOAD', 'a failed getConversation');
+      checkStorage(wx);
+    });
+
     test('bad input is rejected with reasons; bad calls throw coded Errors', async function () {
       var wx = new host.FakeWx();
       var cache = await open(wx);
@@ -327,10 +381,19 @@
         function (c) { return c.cacheMsg({ messages: [group(300, T0 + 100, 5, 'c', 'g1'), single(301, T0 + 101, 'bob_01', 'r1')] }, 'realtime'); },
         function (c) { return c.applyEvent({ event_type: 55, from_username: 'bob_01', from_appkey: APPKEY, msg_ids: [301] }); },
         function (c) { return c.markRead('single:' + APPKEY + ':bob_01'); },
-        function (c) { return c.cacheMsg({ messages: [single(302, T0 + 102, 'bob_01', 'r2')] }, 'realtime'); }
+        function (c) { return c.cacheMsg({ messages: [single(302, T0 + 102, 'bob_01', 'r2')] }, 'realtime'); },
+        function (c) { return c.applyConversations({ code: 0, conversations: [{ type: 4, gid: 5, name: 'G5', avatar: 'a5' }] }); },
+        function (c) { return c.applyReceipts({ type: 4, gid: 5, receipt_msgs: [{ msg_id: 303, unread_count: 2 }] }); },
+        function (c) { return c.cacheMsg({ messages: [mineTo5(303, T0 + 103)] }, 'realtime'); },
+        function (c) { return c.applyUnread({ type: 4, gid: 5, unreadCount: 0 }); }
       ];
+      function mineTo5(id, time) {
+        var m = group(id, time, 5, ME, 'mine');
+        m.content.from_appkey = APPKEY;
+        return m;
+      }
       // Messages each step acknowledges once it returns.
-      var ackedBy = [msgs.map(function (m) { return m.msg_id; }), [300, 301], [], [], [302]];
+      var ackedBy = [msgs.map(function (m) { return m.msg_id; }), [300, 301], [], [], [302], [], [], [303], []];
       var clean = new host.FakeWx();
       var c0 = await open(clean, { chunkBytes: 1024 });
       for (var s of steps) s(c0);
@@ -356,6 +419,10 @@
           for (var id of ackedBy[s2]) ok(ids[id], 'k=' + k + ': acknowledged ' + id + ' lost');
         }
         if (done >= 3) ok(ids[301] && ids[301].retracted, 'k=' + k + ': retraction kept');
+        var g5 = re.conversations().filter(function (r) { return r.id === 'group:5'; })[0];
+        if (done >= 6) eq([g5.name, g5.avatar], ['G5', 'a5'], 'k=' + k + ': profile kept');
+        if (done >= 8) eq(ids[303].unreadCount, 2, 'k=' + k + ': early receipt kept');
+        if (done >= 9) eq(g5.unread, 0, 'k=' + k + ': unread update kept');
         checkStorage(wx);
       }
     });
