@@ -7,7 +7,6 @@ const wire = require('./utils/wire.js');
 App({
   onLaunch() {
     this.listeners = [];
-    this.names = {};
     this.ready = this.start().catch((e) => {
       console.error('[demo] could not start', e);
       throw e;
@@ -22,13 +21,11 @@ App({
       const ReplayJim = require('./replay/replay-jim.js');
       jim = new ReplayJim(scenario, config.schedule);
       account = { appkey: scenario.APPKEY, username: scenario.USERNAME };
-      this.names = scenario.names;
     } else if (config.mode === 'jim') {
       jim = await config.createJim();
     } else if (config.mode === 'offline') {
       const scenario = require('./replay/scenario.js');
       account = { appkey: scenario.APPKEY, username: scenario.USERNAME };
-      this.names = scenario.names;
     }
     this.cache = await openCache({ storage: wx, appkey: account.appkey, username: account.username, wasmPath: config.wasmPath });
     this.jim = jim;

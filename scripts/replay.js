@@ -45,7 +45,7 @@ function printList(list) {
   for (const c of list) {
     const when = new Date(c.last.time).toISOString().slice(5, 16).replace('T', ' ');
     const badge = c.unread ? `(${c.unread})` : '';
-    console.log(`  ${displayName(c, scenario.names).padEnd(10)} ${badge.padEnd(5)} ${when}  ${preview(c.last, scenario.names)}   [${c.count} msgs]`);
+    console.log(`  ${displayName(c).padEnd(10)} ${badge.padEnd(5)} ${when}  ${preview(c.last)}   [${c.count} msgs]`);
   }
 }
 

@@ -10,7 +10,8 @@ function ReplayJim(scenario, schedule) {
   this.onSent = null; // the app's send onSuccess hook for scripted sends
 }
 
-['onSyncConversation', 'onMsgReceive', 'onEventNotification', 'onSyncEvent'].forEach(function (name) {
+['onSyncConversation', 'onMsgReceive', 'onEventNotification', 'onSyncEvent',
+  'onMutiUnreadMsgUpdate', 'onMsgReceiptChange', 'onSyncMsgReceipt'].forEach(function (name) {
   ReplayJim.prototype[name] = function (fn) { this.handlers[name] = fn; };
 });
 
@@ -26,6 +27,16 @@ ReplayJim.prototype.start = function (onDone) {
       if (--left === 0 && onDone) onDone();
     }, step.at);
   });
+};
+
+// jim.getConversation() -> {onSuccess, onFail}: the scenario's list.
+ReplayJim.prototype.getConversation = function () {
+  var data = this.scenario.conversations;
+  var chain = {
+    onSuccess: function (fn) { fn(JSON.parse(JSON.stringify(data))); return chain; },
+    onFail: function () { return chain; }
+  };
+  return chain;
 };
 
 // jim.getResource({media_id}) -> {onSuccess, onFail}: replay has no media

@@ -1,14 +1,27 @@
-// What the conversation list shows for a last message, and whose name.
+// What the conversation list shows for a last message, whose name, and the
+// read state under your own messages. Names come from the cache
+// (getConversation's nicknames, else the messages' own).
 var LABELS = { image: '[图片]', voice: '[语音]', file: '[文件]', location: '[位置]', video: '[视频]', custom: '[自定义消息]', unknown: '[新消息类型]' };
 
-function displayName(conv, names) {
-  var key = conv.type === 'group' ? conv.id : conv.target;
-  return (names && names[key]) || conv.target;
+function displayName(conv) {
+  return conv.name || conv.target;
 }
 
-function preview(record, names) {
+function sender(record) {
+  return record.out ? '你' : (record.fromName || record.from);
+}
+
+// Under your own messages, once a receipt came: 已读 / 未读 in a single
+// chat, 全部已读 / N人未读 in a group.
+function readState(record, isGroup) {
+  if (!record.out || record.retracted || record.unreadCount === undefined) return '';
+  if (isGroup) return record.unreadCount === 0 ? '全部已读' : record.unreadCount + '人未读';
+  return record.unreadCount === 0 ? '已读' : '未读';
+}
+
+function preview(record) {
   if (!record) return '';
-  var who = record.out ? '你' : ((names && names[record.from]) || record.from);
+  var who = sender(record);
   if (record.retracted) return who + '撤回了一条消息';
   if (record.type === 'text') return record.body.text || '';
   if (record.type === 'location') return LABELS.location + ' ' + (record.body.label || '');
@@ -24,4 +37,4 @@ function clock(time, now) {
   return (d.getMonth() + 1) + '/' + d.getDate();
 }
 
-module.exports = { preview: preview, displayName: displayName, clock: clock, LABELS: LABELS };
+module.exports = { preview: preview, displayName: displayName, sender: sender, readState: readState, clock: clock, LABELS: LABELS };

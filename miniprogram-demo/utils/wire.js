@@ -21,6 +21,14 @@ function wire(jim, cache, onChange) {
   jim.onMsgReceive(function (data) { run('realtime', function () { return cache.cacheMsg(data, 'realtime'); }); });
   jim.onEventNotification(function (event) { run('event', function () { return cache.applyEvent(event); }); });
   jim.onSyncEvent(function (events) { run('event', function () { return cache.applyEvent(events); }); });
+  // Read on another device, read receipts of your own messages.
+  jim.onMutiUnreadMsgUpdate(function (data) { run('unread', function () { return cache.applyUnread(data); }); });
+  jim.onMsgReceiptChange(function (data) { run('receipts', function () { return cache.applyReceipts(data); }); });
+  jim.onSyncMsgReceipt(function (data) { run('receipts', function () { return cache.applyReceipts(data); }); });
+  // Nicknames, group names and avatars (jim is logged in by now).
+  jim.getConversation().onSuccess(function (data) {
+    run('conversations', function () { return cache.applyConversations(data); });
+  });
   return {
     // Call from a send's onSuccess(data, msg).
     sent: function (data, msg) { return run('sent', function () { return cache.cacheSent(data, msg); }); }

@@ -17,9 +17,11 @@ test('replay builds the conversation list a user expects', async () => {
   assert.equal(previews[0], '[语音] 4″');
   assert.equal(previews[1], '我在B口');
   assert.equal(previews[3], '[自定义消息]');
+  // The SDK's counts: roaming history is not unread, the group was read on her phone.
   const badges = h.texts(list, '.main--badge');
-  assert.equal(badges.length, 4, 'every conversation has unread messages');
-  assert.ok(badges.every((b) => /^\d+$/.test(b) && Number(b) > 0));
+  assert.deepEqual(badges, ['5', '1', '1'], 'Bob, Frank, Erin; no badge for the group');
+  // Names and initials from the cache (getConversation, else the messages).
+  assert.deepEqual(h.texts(list, '.main--avatar'), ['B', '周', 'F', 'E']);
   const bar = h.texts(list, '.main--storage-text')[0];
   assert.match(bar, /^本地缓存 [\d.]+ KB \/ 8192 KB · 65 条消息$/);
   const fill = list.dom.querySelector('.main--storage-fill').getAttribute('style');
@@ -41,6 +43,8 @@ test('the chat page shows bubbles, media metadata, the retraction placeholder, a
   assert.deepEqual(h.texts(chat, '.main--tip'), ['Bob撤回了一条消息']);
   assert.equal(chat.dom.querySelectorAll('.main--out').length > 0, true, 'own messages on the right');
   assert.equal(chat.dom.querySelectorAll('.main--in').length > 0, true);
+  // Receipts: her last roaming message and the one sent here were read.
+  assert.deepEqual(h.texts(chat, '.main--read'), ['已读', '已读']);
   // Page back through history by cursor.
   chat.querySelector('.older').dispatchEvent('tap');
   await h.simulate.sleep(0);
@@ -48,9 +52,18 @@ test('the chat page shows bubbles, media metadata, the retraction placeholder, a
   assert.equal(bubbles.length, 29, 'all 30 messages, one retracted');
   assert.equal(bubbles[0], '周六去爬梧桐山吗？', 'the oldest first');
   assert.equal(chat.dom.querySelector('.main--older'), null, 'nothing older');
+  assert.deepEqual(h.texts(chat, '.main--read'), ['已读', '已读'], 'no receipt known for her older messages');
   // Opening marked it read.
   const list = await h.open('index');
-  assert.equal(h.texts(list, '.main--badge').length, 3);
+  assert.deepEqual(h.texts(list, '.main--badge'), ['1', '1']);
+});
+
+test('the group chat shows nicknames and how many have not read her messages', async () => {
+  const chat = await h.open('chat', { id: encodeURIComponent('group:22334455') });
+  const senders = h.texts(chat, '.main--sender');
+  assert.ok(senders.includes('Carol') && senders.includes('Dave'), 'fromName, not usernames: ' + senders);
+  assert.ok(!senders.includes('carol_88'));
+  assert.deepEqual(h.texts(chat, '.main--read'), ['2人未读', '1人未读']);
 });
 
 test('text is rendered as text, never as markup', async () => {

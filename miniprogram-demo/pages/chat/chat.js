@@ -1,7 +1,8 @@
 // One conversation: bubbles left/right by `out`, newest at the bottom,
 // "load older" by cursor, retracted placeholders, media shown by metadata
-// (and by URL when the SDK can resolve it). Text is always rendered as text.
-const { displayName, LABELS } = require('../../utils/format.js');
+// (and by URL when the SDK can resolve it), the sender's nickname, 已读 /
+// N人未读 under your own messages. Text is always rendered as text.
+const { displayName, sender, readState, LABELS } = require('../../utils/format.js');
 
 function size(n) {
   if (!n) return '';
@@ -9,10 +10,10 @@ function size(n) {
 }
 
 // What a record shows; `text` is plain text, never markup.
-function view(r, names) {
+function view(r, isGroup) {
   const b = r.body;
-  const who = r.out ? '你' : (names[r.from] || r.from);
-  const base = { id: r.id, out: r.out, sender: who, kind: r.type, retracted: !!r.retracted, text: '', meta: '', mediaId: '' };
+  const who = sender(r);
+  const base = { id: r.id, out: r.out, sender: who, kind: r.type, retracted: !!r.retracted, text: '', meta: '', mediaId: '', read: readState(r, isGroup) };
   if (r.retracted) return Object.assign(base, { text: who + '撤回了一条消息' });
   switch (r.type) {
     case 'text': return Object.assign(base, { text: b.text });
@@ -34,7 +35,8 @@ Component({
       const app = getApp();
       return app.ready.then(() => {
         const row = app.cache.conversations().find((c) => c.id === this.convId);
-        const title = row ? displayName(row, app.names) : this.convId;
+        const title = row ? displayName(row) : this.convId;
+        this.isGroup = this.convId.indexOf('group:') === 0;
         this.setData({ title });
         if (typeof wx.setNavigationBarTitle === 'function') wx.setNavigationBarTitle({ title });
         this.loadNewest();
@@ -52,7 +54,7 @@ Component({
       const page = app.cache.messages(this.convId, { limit: 20 });
       app.cache.markRead(this.convId);
       this.before = page.before;
-      this.setData({ items: page.messages.map((r) => view(r, app.names)), hasOlder: !!page.before });
+      this.setData({ items: page.messages.map((r) => view(r, this.isGroup)), hasOlder: !!page.before });
       this.resolveMedia();
     },
     loadOlder() {
@@ -60,7 +62,7 @@ Component({
       const app = getApp();
       const page = app.cache.messages(this.convId, { limit: 20, before: this.before });
       this.before = page.before;
-      this.setData({ items: page.messages.map((r) => view(r, app.names)).concat(this.data.items), hasOlder: !!page.before });
+      this.setData({ items: page.messages.map((r) => view(r, this.isGroup)).concat(this.data.items), hasOlder: !!page.before });
     },
     // Media URLs expire, so they are resolved when shown, never stored.
     resolveMedia() {

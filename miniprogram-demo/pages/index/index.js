@@ -1,5 +1,6 @@
-// Conversation list: name, last-message preview, time, unread badge, and
-// how much of its storage budget the cache uses.
+// Conversation list: name and avatar initial, last-message preview, time,
+// the SDK's unread count as a badge, and how much of its storage budget the
+// cache uses. Every field comes from the cache.
 const { preview, displayName, clock } = require('../../utils/format.js');
 
 function kb(n) { return (n / 1024).toFixed(n < 10240 ? 1 : 0) + ' KB'; }
@@ -25,15 +26,30 @@ Component({
       this.setData({
         rows: list.map((c) => ({
           id: c.id,
-          name: displayName(c, app.names),
+          name: displayName(c),
+          initial: displayName(c).slice(0, 1).toUpperCase(),
           group: c.type === 'group',
-          preview: preview(c.last, app.names),
+          avatar: c.avatar,
+          preview: preview(c.last),
           time: clock(c.last.time),
           unread: c.unread,
           badge: c.unread > 99 ? '99+' : String(c.unread)
         })),
         empty: list.length === 0,
         bar: { used: kb(s.bytes), budget: kb(s.budgetBytes), percent: Math.min(100, Math.round((s.bytes / s.budgetBytes) * 1000) / 10), messages: s.messages }
+      });
+      this.resolveAvatars();
+    },
+    // Avatars are media_ids; their URLs expire, so they are resolved when
+    // shown. Without one (or without the SDK) the name's initial shows.
+    resolveAvatars() {
+      const jim = getApp().jim;
+      if (!jim || !jim.getResource) return;
+      this.data.rows.forEach((row, i) => {
+        if (!row.avatar) return;
+        jim.getResource({ media_id: row.avatar }).onSuccess((res) => {
+          if (res && res.url) this.setData({ ['rows[' + i + '].url']: res.url });
+        });
       });
     },
     open(e) {
