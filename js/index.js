@@ -11,6 +11,9 @@ import { wxStorage } from './wx-storage.js';
 
 var loading = null;
 var memory = null; // the instance's memory, for stats().wasmMemoryBytes
+// This process's token: local echoes still 'sending' under another one were
+// sent by a process that died, and show 'failed' (src/echo.rs).
+var SESSION = Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);
 
 function fail(code, message) {
   var e = new Error(code + ': ' + message);
@@ -141,10 +144,112 @@ Cache.prototype.cacheMsg = function (data, mode) {
   }));
 };
 
-// The two arguments of a send's onSuccess(data, msg).
-Cache.prototype.cacheSent = function (data, msg) {
+// The two arguments of a send's onSuccess(data, msg); with the localId of
+// its echo (addPending), the stored message replaces the echo.
+Cache.prototype.cacheSent = function (data, msg, localId) {
   var d = toJson(data, 'data'), m = toJson(msg, 'msg');
-  return JSON.parse(call(this, function (c) { return c.cacheSent(d, m); }));
+  return JSON.parse(call(this, function (c) {
+    return localId == null ? c.cacheSent(d, m) : c.cacheSentEcho(d, m, String(localId));
+  }));
+};
+
+// ---- local echoes (src/echo.rs) -------------------------------------------
+
+// Shows a message being sent at once, and keeps it across restarts.
+Cache.prototype.addPending = function (conversationId, echo) {
+  if (!isObject(echo)) throw fail('BAD_ARGUMENT', 'addPending(conversationId, { type, body, localId? })');
+  var body;
+  try { body = JSON.stringify(echo.body); } catch (e) { body = undefined; }
+  if (typeof body !== 'string') throw fail('BAD_ARGUMENT', 'addPending: body must be a JSON object');
+  var localId = echo.localId == null ? undefined : String(echo.localId);
+  var now = Date.now();
+  return JSON.parse(call(this, function (c) { return c.addPending(String(conversationId), String(echo.type), body, localId, now); }));
+};
+
+Cache.prototype.sendFailed = function (localId, reason) {
+  var why = reason == null ? undefined : String(reason);
+  return call(this, function (c) { return c.sendFailed(String(localId), why); });
+};
+
+Cache.prototype.discardPending = function (localId) {
+  return call(this, function (c) { return c.discardPending(String(localId)); });
+};
+
+// Echoes, sending and failed, oldest first: for a retry UI.
+Cache.prototype.pending = function (conversationId) {
+  var id = conversationId == null ? undefined : String(conversationId);
+  return JSON.parse(call(this, function (c) { return c.pending(id); }));
+};
+
+// ---- search -----------------------------------------------------------------
+// The core plans (which chunks, newest first); the scan is here, because on
+// iOS the engine's own toLowerCase/indexOf/JSON.parse are native while the
+// core is interpreted: a chunk whose stored text does not contain the
+// needle is skipped without being parsed. What is searched: a text's
+// `text`, a file's or video's `fname`, a location's `label`; retracted
+// messages have no body, echoes are not stored in chunks.
+
+function searchedField(r) {
+  var b = r[6];
+  if (r[5] || !b) return null;
+  switch (r[2]) {
+    case 'text': return b.text;
+    case 'file': case 'video': return b.fname;
+    case 'location': return b.label;
+    default: return null;
+  }
+}
+
+// A stored record ([id, time, type, from, out, retracted, body, fromName?,
+// unreadCount?], src/record.rs) as messages() returns it.
+function recordView(r) {
+  var v = { id: r[0], type: r[2], body: r[6], time: r[1], from: r[3], out: r[4] === 1 };
+  if (r[5] === 1) v.retracted = true;
+  if (r[7] != null) v.fromName = r[7];
+  if (r[8] != null) v.unreadCount = r[8];
+  return v;
+}
+
+function newer(a, b) { return a.time > b.time || (a.time === b.time && a.id > b.id); }
+
+Cache.prototype.search = function (text, options) {
+  var limit = options && options.limit !== undefined ? options.limit : 20;
+  if (typeof limit !== 'number' || limit !== Math.floor(limit) || limit < 1 || limit > 1000) {
+    throw fail('BAD_ARGUMENT', 'limit must be an integer from 1 to 1000, got ' + limit);
+  }
+  if (typeof text !== 'string') throw fail('BAD_ARGUMENT', 'search text must be a string');
+  var conv = options && options.conversation != null ? String(options.conversation) : undefined;
+  var cursor = options && options.before != null ? String(options.before) : undefined;
+  var plan = JSON.parse(call(this, function (c) { return c.searchPlan(text, conv, cursor); }));
+  var before = cursor ? { time: Number(cursor.split('-')[0]), id: Number(cursor.split('-')[1]) } : null;
+  var needle = text.toLowerCase();
+  var raw = JSON.stringify(needle).slice(1, -1); // as it appears inside stored JSON
+  var storage = this._storage, hits = [], waiting = [];
+  // One more hit than asked: then `before` is null exactly on the last page.
+  for (var i = 0; i < plan.length && hits.length <= limit; i++) {
+    var value;
+    try { value = storage.peek(plan[i][0]); } catch (e) { throw fail('STORAGE_IO', 'search could not read the cache: ' + e); }
+    if (value && value.toLowerCase().indexOf(raw) >= 0) {
+      var records = JSON.parse(value).r;
+      for (var j = 0; j < records.length; j++) {
+        var r = records[j], field = searchedField(r);
+        if (typeof field !== 'string' || field.toLowerCase().indexOf(needle) < 0) continue;
+        var hit = { conversation: plan[i][1], time: r[1], id: r[0], r: r };
+        if (!before || newer(before, hit)) waiting.push(hit);
+      }
+      waiting.sort(function (a, b) { return newer(a, b) ? -1 : 1; });
+    }
+    // Later chunks hold nothing newer than the next one's newest record.
+    var next = plan[i + 1] ? { time: plan[i + 1][2], id: plan[i + 1][3] } : null;
+    while (waiting.length && hits.length <= limit && (!next || newer(waiting[0], next))) hits.push(waiting.shift());
+  }
+  var more = hits.length > limit;
+  hits.length = Math.min(hits.length, limit);
+  var last = hits[hits.length - 1];
+  return {
+    hits: hits.map(function (h) { return { conversation: h.conversation, record: recordView(h.r) }; }),
+    before: more ? last.time + '-' + last.id : null
+  };
 };
 
 // One event (onEventNotification) or an array (onSyncEvent).
@@ -230,7 +335,8 @@ export function openCache(options) {
     budgetBytes: options.budgetBytes,
     keyLimitBytes: options.keyLimitBytes,
     maxMessagesPerConversation: options.maxMessagesPerConversation,
-    chunkBytes: options.chunkBytes
+    chunkBytes: options.chunkBytes,
+    session: SESSION
   };
   if (typeof config.appkey !== 'string' || typeof config.username !== 'string') {
     return Promise.reject(fail('BAD_ARGUMENT', 'appkey and username must be strings'));

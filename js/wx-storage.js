@@ -101,6 +101,11 @@ export function wxStorage(wx) {
       });
       remember(key, value);
     },
+    // A value for the glue's own reading (search): from what we hold, else
+    // storage, without displacing what we hold. Throws WeChat's error text.
+    peek: function (key) {
+      return values.has(key) ? values.get(key) : guard(function () { return read(key); });
+    },
     remove: function (key) {
       values.delete(key);
       guard(function () { wx.removeStorageSync(key); });

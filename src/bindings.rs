@@ -110,6 +110,15 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("views always serialize")
 }
 
+fn cursor(c: Option<String>, from: &str) -> Result<Option<Pos>, JsValue> {
+    match c {
+        None => Ok(None),
+        Some(c) => Pos::parse_cursor(&c)
+            .map(Some)
+            .ok_or_else(|| js_error(Error::BadArgument(format!("not a cursor from {from}: {c:?}")))),
+    }
+}
+
 fn conv_id(id: &str) -> Result<ConvId, JsValue> {
     ConvId::parse(id).ok_or_else(|| {
         js_error(Error::BadArgument(format!(
@@ -129,6 +138,8 @@ struct Options {
     key_limit_bytes: Option<u64>,
     max_messages_per_conversation: Option<u32>,
     chunk_bytes: Option<u32>,
+    /// The glue's per-process token (see `crate::echo`).
+    session: Option<String>,
 }
 
 /// The cache, as JS sees it. The glue wraps it in a friendlier class.
@@ -160,6 +171,9 @@ impl JimCache {
         }
         if let Some(c) = o.chunk_bytes {
             cfg.chunk_bytes = c;
+        }
+        if let Some(t) = o.session {
+            cfg.session = t;
         }
         let (inner, opened) = Cache::open(JsStore(storage), cfg).map_err(js_error)?;
         Ok(JimCache { inner, opened })
@@ -202,6 +216,47 @@ impl JimCache {
         self.inner.apply_events(&v).map(|r| to_json(&r)).map_err(js_error)
     }
 
+    /// A send's `onSuccess(data, msg)` (JSON each) replacing the echo `localId`.
+    #[wasm_bindgen(js_name = cacheSentEcho)]
+    pub fn cache_sent_echo(&mut self, data: &str, msg: &str, local_id: &str) -> Result<String, JsValue> {
+        let (d, m) = (parse_json("data", data)?, parse_json("msg", msg)?);
+        self.inner.cache_sent_echo(&d, &m, Some(local_id)).map(|r| to_json(&r)).map_err(js_error)
+    }
+
+    /// Stores a local echo; returns it (JSON).
+    #[wasm_bindgen(js_name = addPending)]
+    pub fn add_pending(&mut self, id: &str, kind: &str, body: &str, local_id: Option<String>, now: f64) -> Result<String, JsValue> {
+        let id = conv_id(id)?;
+        let e = self.inner.add_pending(&id, kind, body, local_id.as_deref(), now.max(0.0) as u64).map_err(js_error)?;
+        Ok(to_json(&e.view(&self.inner.config().username, &self.inner.config().session)))
+    }
+
+    #[wasm_bindgen(js_name = sendFailed)]
+    pub fn send_failed(&mut self, local_id: &str, reason: Option<String>) -> Result<bool, JsValue> {
+        self.inner.send_failed(local_id, reason.as_deref()).map_err(js_error)
+    }
+
+    #[wasm_bindgen(js_name = discardPending)]
+    pub fn discard_pending(&mut self, local_id: &str) -> Result<bool, JsValue> {
+        self.inner.discard_pending(local_id).map_err(js_error)
+    }
+
+    /// Echoes of `id` (or all), oldest first (JSON).
+    pub fn pending(&self, id: Option<String>) -> Result<String, JsValue> {
+        let id = id.map(|i| conv_id(&i)).transpose()?;
+        Ok(to_json(&self.inner.pending(id.as_ref())))
+    }
+
+    /// The chunks `search` reads, newest first (JSON `[[key, conv, time, id], ...]`).
+    #[wasm_bindgen(js_name = searchPlan)]
+    pub fn search_plan(&mut self, text: &str, id: Option<String>, before: Option<String>) -> Result<String, JsValue> {
+        let id = id.map(|i| conv_id(&i)).transpose()?;
+        let before = cursor(before, "search()")?;
+        let plan = self.inner.search_plan(text, id.as_ref(), before).map_err(js_error)?;
+        let rows: Vec<(&str, &str, u64, u64)> = plan.iter().map(|c| (c.key.as_str(), c.conv.as_str(), c.last.time, c.last.id)).collect();
+        Ok(to_json(&rows))
+    }
+
     /// `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array (JSON).
     #[wasm_bindgen(js_name = applyReceipts)]
     pub fn apply_receipts(&mut self, data: &str) -> Result<String, JsValue> {
@@ -231,14 +286,9 @@ impl JimCache {
     /// A page of `id` (JSON `{messages, before}`).
     pub fn messages(&mut self, id: &str, limit: u32, before: Option<String>) -> Result<String, JsValue> {
         let id = conv_id(id)?;
-        let before = match before {
-            None => None,
-            Some(c) => Some(Pos::parse_cursor(&c).ok_or_else(|| {
-                js_error(Error::BadArgument(format!("not a cursor from messages(): {c:?}")))
-            })?),
-        };
-        let (records, next) = self.inner.messages(&id, limit as usize, before).map_err(js_error)?;
-        Ok(to_json(&Cache::<JsStore>::page_view(&records, next)))
+        let asked = cursor(before, "messages()")?;
+        let (records, next) = self.inner.messages(&id, limit as usize, asked).map_err(js_error)?;
+        Ok(to_json(&self.inner.page_view_with_echoes(&id, &records, asked, next)))
     }
 
     /// Reloads from storage (another handle of this account committed).

@@ -40,12 +40,13 @@ use serde_json::Value;
 use crate::budget::{choose_victim, eviction_order, HostReading};
 use crate::chat_state::{self, ProfileSet, Receipt, StateChanges};
 use crate::conversation::ConvId;
+use crate::echo::{self, Echo, EchoView, Status};
 use crate::error::{Error, Result};
 use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
-use crate::report::{ConversationView, OpenReport, PageView, Report, Stats};
+use crate::report::{ConversationView, MessageView, OpenReport, PageView, Report, Stats};
 use crate::storage::{Storage, StorageError, StorageErrorKind};
 
 /// Default total budget: 8 MiB, leaving 2 MB of WeChat's 10 MB to the app.
@@ -77,6 +78,9 @@ pub struct Config {
     pub key_limit_bytes: u64,
     pub max_messages_per_conversation: u32,
     pub chunk_bytes: u32,
+    /// This process's token: local echoes `sending` under another token are
+    /// shown `failed` (see [`crate::echo`]). The glue draws one per process.
+    pub session: String,
 }
 
 impl Config {
@@ -89,6 +93,7 @@ impl Config {
             key_limit_bytes: DEFAULT_KEY_LIMIT_BYTES,
             max_messages_per_conversation: DEFAULT_MAX_MESSAGES_PER_CONVERSATION,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
+            session: String::new(),
         }
     }
 
@@ -196,6 +201,14 @@ fn chunk_value(id: &ConvId, d: &Dirty) -> (ChunkValue, usize) {
     let whole = chunk_json(id, &d.records);
     let len = whole.len();
     (ChunkValue::Whole(whole), len)
+}
+
+/// A chunk `search` reads: its storage key, conversation and newest record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedChunk {
+    pub key: String,
+    pub conv: ConvId,
+    pub last: Pos,
 }
 
 /// Lookup of an id in one chunk.
@@ -511,7 +524,15 @@ impl<S: Storage> Cache<S> {
 
     /// `cacheSent(data, msg)`: a send's `onSuccess` arguments.
     pub fn cache_sent(&mut self, data: &Value, msg: &Value) -> Result<Report> {
-        let batch = payload::parse_sent(data, msg, self.account())?;
+        self.cache_sent_echo(data, msg, None)
+    }
+
+    /// `cacheSent(data, msg, localId)`: the stored message replaces the local
+    /// echo `local_id`, in the same commit. A send the data says failed
+    /// marks the echo failed instead.
+    pub fn cache_sent_echo(&mut self, data: &Value, msg: &Value, local_id: Option<&str>) -> Result<Report> {
+        let mut batch = payload::parse_sent(data, msg, self.account())?;
+        batch.echo = local_id.map(str::to_string);
         self.apply(&batch, &[])
     }
 
@@ -585,6 +606,9 @@ impl<S: Storage> Cache<S> {
             self.retract(&mut call, r, rep)?;
         }
         self.apply_state(&mut call, &batch.state, rep)?;
+        if let Some(local_id) = &batch.echo {
+            self.resolve_echo(&mut call, local_id, batch);
+        }
         self.commit(&mut call, rep, extra)
     }
 
@@ -841,6 +865,148 @@ impl<S: Storage> Cache<S> {
         Ok(())
     }
 
+    // ---- local echoes ---------------------------------------------------
+
+    fn echo_at(&self, local_id: &str) -> Option<usize> {
+        self.index.echoes.iter().position(|e| e.local_id == local_id)
+    }
+
+    /// A send's echo once `cacheSent` ran: gone when its message is stored,
+    /// failed (with the reason) when the send's data says it failed.
+    fn resolve_echo(&mut self, call: &mut Call, local_id: &str, batch: &Batch) {
+        let Some(i) = self.echo_at(local_id) else { return };
+        if !batch.messages.is_empty() {
+            self.index.echoes.remove(i);
+            call.changed = true;
+        } else if let Some(r) = batch.rejected.first() {
+            let e = &mut self.index.echoes[i];
+            e.status = Status::Failed;
+            e.reason = Some(r.reason.clone());
+            call.changed = true;
+        }
+    }
+
+    /// `addPending(conversationId, {type, body, localId?})`: stores an echo
+    /// and returns it; the `localId` of a failed echo sends it again. `now`
+    /// is the caller's clock (ms).
+    pub fn add_pending(&mut self, conv: &ConvId, kind: &str, body: &str, local_id: Option<&str>, now: u64) -> Result<Echo> {
+        self.ready()?;
+        let (kind, body) = echo::checked(kind, body)?;
+        if let Some(id) = local_id {
+            echo::checked_local_id(id)?;
+        }
+        let session = self.cfg.session.clone();
+        if let Some(i) = local_id.and_then(|id| self.echo_at(id)) {
+            let e = &self.index.echoes[i];
+            if e.conv != *conv {
+                return Err(Error::BadArgument(format!("localId {:?} is an echo of {}, not {conv}", e.local_id, e.conv)));
+            }
+            if e.status_in(&session).0 == Status::Sending {
+                return Ok(e.clone());
+            }
+            let mut retry = self.index.echoes.remove(i);
+            retry.kind = kind;
+            retry.body = body;
+            retry.time = now;
+            retry.status = Status::Sending;
+            retry.reason = None;
+            retry.session = session;
+            self.index.echoes.push(retry.clone());
+            self.simple_commit(Call { changed: true, ..Default::default() })?;
+            return Ok(retry);
+        }
+        if self.index.echoes.len() >= echo::MAX_ECHOES {
+            return Err(Error::BadArgument(format!(
+                "{} messages are already pending: send or discard some first",
+                echo::MAX_ECHOES
+            )));
+        }
+        let local_id = match local_id {
+            Some(id) => id.to_string(),
+            None => self.fresh_local_id(now),
+        };
+        let e = Echo { local_id, conv: conv.clone(), kind, body, time: now, status: Status::Sending, reason: None, session };
+        self.index.echoes.push(e.clone());
+        self.simple_commit(Call { changed: true, ..Default::default() })?;
+        Ok(e)
+    }
+
+    fn fresh_local_id(&self, now: u64) -> String {
+        let mut n = self.index.echoes.len() as u64;
+        loop {
+            let mut id = String::from("local-");
+            crate::text::push_decimal(&mut id, now);
+            id.push('-');
+            crate::text::push_decimal(&mut id, n);
+            if self.echo_at(&id).is_none() {
+                return id;
+            }
+            n += 1;
+        }
+    }
+
+    /// `sendFailed(localId, reason?)`: the echo shows `failed`. Returns
+    /// whether there was such an echo.
+    pub fn send_failed(&mut self, local_id: &str, reason: Option<&str>) -> Result<bool> {
+        self.ready()?;
+        let Some(i) = self.echo_at(local_id) else { return Ok(false) };
+        let e = &mut self.index.echoes[i];
+        let reason = reason.and_then(crate::record::capped_reason);
+        if e.status == Status::Failed && e.reason == reason {
+            return Ok(true);
+        }
+        e.status = Status::Failed;
+        e.reason = reason;
+        self.simple_commit(Call { changed: true, ..Default::default() })?;
+        Ok(true)
+    }
+
+    /// `discardPending(localId)`: removes an echo. Returns whether it existed.
+    pub fn discard_pending(&mut self, local_id: &str) -> Result<bool> {
+        self.ready()?;
+        let Some(i) = self.echo_at(local_id) else { return Ok(false) };
+        self.index.echoes.remove(i);
+        self.simple_commit(Call { changed: true, ..Default::default() })?;
+        Ok(true)
+    }
+
+    /// What `search` reads, newest first: every chunk of `conv` (or of
+    /// every conversation) holding something older than `before`, ordered by
+    /// its newest record. The glue scans their values with the engine's
+    /// native string search and merges the hits in this order (a record of
+    /// a later chunk is never newer than that chunk's `last`).
+    pub fn search_plan(&mut self, text: &str, conv: Option<&ConvId>, before: Option<Pos>) -> Result<Vec<PlannedChunk>> {
+        self.ready()?;
+        if text.trim().is_empty() {
+            return Err(Error::BadArgument("search text is empty".into()));
+        }
+        let mut chunks = Vec::new();
+        for (id, c) in &self.index.convs {
+            if conv.is_some_and(|want| want != id) {
+                continue;
+            }
+            for slot in &c.slots {
+                if let Slot::Stored(m) = slot {
+                    if before.is_none_or(|b| m.first < b) {
+                        chunks.push(PlannedChunk { key: self.ns.chunk_key(m.key), conv: id.clone(), last: m.last });
+                    }
+                }
+            }
+        }
+        chunks.sort_by(|a, b| b.last.cmp(&a.last));
+        Ok(chunks)
+    }
+
+    /// `pending(conversationId?)`: echoes, sending and failed, oldest first.
+    pub fn pending(&self, conv: Option<&ConvId>) -> Vec<EchoView<'_>> {
+        self.index
+            .echoes
+            .iter()
+            .filter(|e| conv.is_none_or(|c| *c == e.conv))
+            .map(|e| e.view(&self.cfg.username, &self.cfg.session))
+            .collect()
+    }
+
     // ---- receipts, unread counts, names ---------------------------------
 
     /// Applies what a call says besides messages, once its messages are in.
@@ -914,7 +1080,8 @@ impl<S: Storage> Cache<S> {
     /// are after it (a retraction then uncounts only those). A
     /// conversation the cache does not show is not created.
     fn set_unread(&mut self, call: &mut Call, conv_id: &ConvId, count: u32, rep: &mut Report) -> std::result::Result<(), Fail> {
-        let Some(conv) = self.index.convs.get(conv_id).filter(|c| c.last.is_some()) else {
+        let shown = |c: &&Conv| c.last.is_some() || self.index.echoes.iter().any(|e| e.conv == *conv_id);
+        let Some(conv) = self.index.convs.get(conv_id).filter(shown) else {
             rep.ignored += 1;
             return Ok(());
         };
@@ -1381,22 +1548,35 @@ impl<S: Storage> Cache<S> {
 
     // ---- the read-side API --------------------------------------------
 
-    /// `conversations()`: most recently active first.
+    /// `conversations()`: most recently active first. A conversation with
+    /// local echoes shows its newest one as `last` (also one with no stored
+    /// message yet: the first message to someone).
     pub fn conversations(&self) -> Vec<ConversationView<'_>> {
+        static NONE: std::sync::OnceLock<Conv> = std::sync::OnceLock::new();
+        let none = NONE.get_or_init(Conv::new);
+        let mut rows: std::collections::BTreeMap<&ConvId, (&Conv, Option<&Echo>)> = std::collections::BTreeMap::new();
         // Removed conversations stay as invisible entries (no last record).
-        let mut list: Vec<(&ConvId, &Conv)> = self.index.convs.iter().filter(|(_, c)| c.last.is_some()).collect();
-        list.sort_by(|a, b| {
-            let ka = (a.1.activity(), a.1.last.as_ref().map(|r| r.id));
-            let kb = (b.1.activity(), b.1.last.as_ref().map(|r| r.id));
-            kb.cmp(&ka).then_with(|| a.0.cmp(b.0))
-        });
+        for (id, c) in self.index.convs.iter().filter(|(_, c)| c.last.is_some()) {
+            rows.insert(id, (c, None));
+        }
+        for e in &self.index.echoes {
+            let conv = self.index.convs.get(&e.conv).unwrap_or(none);
+            rows.entry(&e.conv).or_insert((conv, None)).1 = Some(e);
+        }
+        let activity = |c: &Conv, e: Option<&Echo>| (c.activity().max(e.map_or(0, |e| e.time)), c.last.as_ref().map(|r| r.id));
+        let mut list: Vec<_> = rows.into_iter().collect();
+        list.sort_by(|a, b| activity(b.1 .0, b.1 .1).cmp(&activity(a.1 .0, a.1 .1)).then_with(|| a.0.cmp(b.0)));
+        let (me, session) = (self.cfg.username.as_str(), self.cfg.session.as_str());
         list.into_iter()
-            .map(|(id, c)| ConversationView {
+            .map(|(id, (c, echo))| ConversationView {
                 id: id.as_str(),
                 kind: id.kind().as_str(),
                 target: id.target(),
                 appkey: id.appkey(),
-                last: c.last.as_ref().map(Record::view),
+                last: match echo {
+                    Some(e) => Some(MessageView::Echo(e.view(me, session))),
+                    None => c.last.as_ref().map(|r| MessageView::Record(r.view())),
+                },
                 unread: c.unread,
                 count: c.count(),
                 name: c.name.as_deref(),
@@ -1454,7 +1634,19 @@ impl<S: Storage> Cache<S> {
 
     /// `messages` as the JS view.
     pub fn page_view<'a>(records: &'a [Record], before: Option<Pos>) -> PageView<'a> {
-        PageView { messages: records.iter().map(Record::view).collect(), before: before.map(Pos::cursor) }
+        PageView { messages: records.iter().map(|r| MessageView::Record(r.view())).collect(), before: before.map(Pos::cursor) }
+    }
+
+    /// [`Cache::page_view`] of the page of `conv` asked for with `asked`:
+    /// the newest page (`asked` is `None`) ends with the conversation's
+    /// local echoes, oldest first.
+    pub fn page_view_with_echoes<'a>(&'a self, conv: &ConvId, records: &'a [Record], asked: Option<Pos>, before: Option<Pos>) -> PageView<'a> {
+        let mut page = Cache::<S>::page_view(records, before);
+        if asked.is_none() {
+            let (me, session) = (self.cfg.username.as_str(), self.cfg.session.as_str());
+            page.messages.extend(self.index.echoes.iter().filter(|e| e.conv == *conv).map(|e| MessageView::Echo(e.view(me, session))));
+        }
+        page
     }
 
     /// `stats()`.

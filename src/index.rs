@@ -245,6 +245,8 @@ pub struct Index {
     pub pending_receipts: VecDeque<Receipt>,
     /// `getConversation` profiles of conversations not held yet, oldest first.
     pub pending_profiles: VecDeque<ProfileSet>,
+    /// Local echoes (messages being sent), oldest first.
+    pub echoes: Vec<crate::echo::Echo>,
 }
 
 // ---- file format -------------------------------------------------------
@@ -366,6 +368,8 @@ struct IndexIn {
     q: VecDeque<(u64, u32)>,
     #[serde(default)]
     o: VecDeque<(String, Option<String>, Option<String>)>,
+    #[serde(default)]
+    e: Vec<crate::echo::EchoIn>,
 }
 
 #[derive(Deserialize)]
@@ -458,6 +462,11 @@ impl Index {
                 .collect();
             out.push_str(",\"o\":");
             out.push_str(&serde_json::to_string(&o).expect("profiles serialize"));
+        }
+        if !self.echoes.is_empty() {
+            let e: Vec<_> = self.echoes.iter().map(crate::echo::to_stored).collect();
+            out.push_str(",\"e\":");
+            out.push_str(&serde_json::to_string(&e).expect("echoes serialize"));
         }
         out.push_str(",\"c\":[");
         for (n, (id, conv)) in self.convs.iter().enumerate() {
@@ -596,7 +605,12 @@ impl Index {
             let conv = ConvId::parse(&id).ok_or_else(|| corrupt(format!("bad conversation id {id:?} in pending profiles")))?;
             pending_profiles.push_back(ProfileSet { conv, profile: Profile { name, avatar } });
         }
-        Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d, pending_receipts, pending_profiles })
+        let echoes = raw
+            .e
+            .into_iter()
+            .map(|e| crate::echo::from_stored(e).ok_or_else(|| corrupt("bad local echo".into())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d, pending_receipts, pending_profiles, echoes })
     }
 }
 

@@ -16,6 +16,7 @@
 //! | [`raw`] | raw JSON values borrowed from the text, and a checking scanner |
 //! | [`record`] | the record, its ordering key and storage form |
 //! | [`compact`] | the compact batch the JS glue reads from SDK payloads |
+//! | [`echo`] | local echoes: messages being sent, kept until stored or given up |
 //! | [`conversation`] | conversation identity |
 //! | [`namespace`] | storage keys and account isolation |
 //! | [`index`] | the storage layout: index and chunk formats |
@@ -34,6 +35,7 @@ pub mod cache;
 pub mod chat_state;
 pub mod compact;
 pub mod conversation;
+pub mod echo;
 pub mod error;
 pub mod index;
 pub mod memory;

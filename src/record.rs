@@ -117,6 +117,14 @@ pub fn capped_name(s: &str) -> Option<String> {
     })
 }
 
+/// A reason given by the app (`sendFailed`): trimmed, at most 200 characters;
+/// `None` when empty.
+pub fn capped_reason(s: &str) -> Option<String> {
+    let s = s.trim();
+    let cut = s.char_indices().nth(200).map_or(s.len(), |(i, _)| i);
+    (!s.is_empty()).then(|| s[..cut].to_string())
+}
+
 /// The body of a retracted message.
 pub fn empty_body() -> Box<RawValue> {
     RawValue::from_string("{}".to_string()).expect("valid JSON")

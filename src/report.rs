@@ -5,8 +5,27 @@
 
 use serde::Serialize;
 
+use crate::echo::EchoView;
 use crate::payload::Rejection;
 use crate::record::RecordView;
+
+/// A stored message or a local echo (a message being sent).
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum MessageView<'a> {
+    Record(RecordView<'a>),
+    Echo(EchoView<'a>),
+}
+
+impl<'a> MessageView<'a> {
+    /// The stored message, unless this is an echo.
+    pub fn record(&self) -> Option<&RecordView<'a>> {
+        match self {
+            MessageView::Record(r) => Some(r),
+            MessageView::Echo(_) => None,
+        }
+    }
+}
 
 /// The outcome of one `cacheMsg` / `cacheSent` / `applyEvent` call.
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -73,7 +92,7 @@ pub struct ConversationView<'a> {
     pub target: &'a str,
     /// The peer's appkey (single chats); `null` for groups.
     pub appkey: Option<&'a str>,
-    pub last: Option<RecordView<'a>>,
+    pub last: Option<MessageView<'a>>,
     pub unread: u32,
     pub count: u64,
     /// From `getConversation` or the conversation's messages; `null` if unknown.
@@ -85,7 +104,7 @@ pub struct ConversationView<'a> {
 /// One page of messages, oldest to newest.
 #[derive(Serialize)]
 pub struct PageView<'a> {
-    pub messages: Vec<RecordView<'a>>,
+    pub messages: Vec<MessageView<'a>>,
     /// Cursor for the next older page, or `null` at the beginning.
     pub before: Option<String>,
 }

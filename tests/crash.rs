@@ -23,6 +23,10 @@ enum Step {
     Receipts(Value),
     Unread(Value),
     Conversations(Value),
+    /// `addPending` of a text to bob with this localId.
+    Echo(&'static str),
+    /// The send's onSuccess for (msg id, localId).
+    SentEcho(u64, &'static str),
 }
 
 /// Messages the workload sends, and where they belong.
@@ -82,7 +86,18 @@ fn workload() -> Vec<Step> {
         }
     }
     steps.push(Step::Unread(json!({"type": 4, "gid": 7, "unreadCount": 0})));
+    // Two sends from the mini-program: one completes, one is still pending.
+    steps.push(Step::Echo("send-1"));
+    steps.push(Step::Echo("send-2"));
+    steps.push(Step::SentEcho(4001, "send-1"));
     steps
+}
+
+fn sent_args(id: u64) -> (Value, Value) {
+    (
+        json!({"code": 0, "msg_id": id, "ctime_ms": T0 + 5000, "appkey": APPKEY, "target_username": "bob_01"}),
+        json!({"content": {"target_type": "single", "target_id": "bob_01", "from_id": ME, "msg_type": "text", "msg_body": {"text": "sent"}}, "msg_id": id}),
+    )
 }
 
 /// Small chunks, so calls touch several; `budget` decides whether the
@@ -104,6 +119,8 @@ struct Outcome {
     /// changed by a later one.
     names: HashMap<ConvId, String>,
     unread: HashMap<ConvId, u32>,
+    /// Echoes acknowledged and not yet replaced.
+    echoes: Vec<&'static str>,
     crashed: bool,
 }
 
@@ -118,6 +135,7 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
         receipts: HashMap::new(),
         names: HashMap::new(),
         unread: HashMap::new(),
+        echoes: Vec::new(),
         crashed: false,
     };
     let mut cache = match Cache::open(&mut *storage, cfg.clone()) {
@@ -136,6 +154,11 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
             Step::Receipts(v) => cache.apply_receipts(v).is_ok(),
             Step::Unread(v) => cache.apply_unread(v).is_ok(),
             Step::Conversations(v) => cache.apply_conversations(v).is_ok(),
+            Step::Echo(l) => cache.add_pending(&ConvId::single(APPKEY, "bob_01"), "text", r#"{"text":"sent"}"#, Some(l), T0 + 4999).is_ok(),
+            Step::SentEcho(id, l) => {
+                let (d, m) = sent_args(*id);
+                cache.cache_sent_echo(&d, &m, Some(l)).is_ok()
+            }
         };
         if !ok {
             out.crashed = true;
@@ -173,6 +196,11 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
             Step::MarkRead(c) => {
                 out.unread.insert(c, 0);
             }
+            Step::Echo(l) => out.echoes.push(l),
+            Step::SentEcho(id, l) => {
+                out.echoes.retain(|e| *e != l);
+                out.acked.insert(id, (ConvId::single(APPKEY, "bob_01"), Pos { time: T0 + 5000, id }));
+            }
         }
     }
     out
@@ -197,6 +225,13 @@ fn verify(storage: &mut MemoryStorage, cfg: &Config, out: &Outcome, k: u64) {
                 assert!(retracted, "k={k}: retraction of {id} lost");
             }
         }
+    }
+    let echoes: Vec<String> = cache.pending(None).iter().map(|e| e.local_id.to_string()).collect();
+    for l in &out.echoes {
+        assert!(echoes.iter().any(|e| e == l), "k={k}: echo {l} lost");
+    }
+    if out.acked.contains_key(&4001) {
+        assert!(!echoes.iter().any(|e| e == "send-1"), "k={k}: the sent message and its echo both shown");
     }
     for (id, n) in &out.receipts {
         if snap.messages.contains_key(id) {

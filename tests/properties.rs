@@ -61,6 +61,14 @@ enum Op {
     Unread(usize, u32),
     /// A sync whose entries carry `unread_msg_count`.
     SyncCounted(Vec<usize>, u32),
+    /// An echo of my message i (`addPending`, localId `e<i>`).
+    Echo(usize),
+    /// Its send's onSuccess (`cacheSent(data, msg, "e<i>")`).
+    Sent(usize),
+    /// Its send failed (`sendFailed`).
+    EchoFailed(usize),
+    /// Reopen in a new process: echoes still sending become failed.
+    Restart,
     Reopen,
     Fail(u64, u8),
 }
@@ -82,6 +90,10 @@ fn op(n: usize) -> impl Strategy<Value = Op> {
         2 => (0..n, 0u32..4).prop_map(|(i, c)| Op::Receipt(i, c)),
         1 => (0usize..5, 0u32..4).prop_map(|(c, u)| Op::Unread(c, u)),
         2 => (prop::collection::vec(0..n, 1..40), 0u32..4).prop_map(|(v, u)| Op::SyncCounted(v, u)),
+        2 => (0..n).prop_map(Op::Echo),
+        2 => (0..n).prop_map(Op::Sent),
+        1 => (0..n).prop_map(Op::EchoFailed),
+        1 => Just(Op::Restart),
         1 => (0usize..5).prop_map(Op::MarkRead),
         1 => (0usize..5).prop_map(Op::Remove),
         2 => Just(Op::Reopen),
@@ -104,6 +116,8 @@ struct Model {
     receipts: HashMap<u64, u32>,
     /// Unread counts the SDK set and nothing changed since.
     unread: HashMap<ConvId, u32>,
+    /// Echoes by localId: failed?
+    echoes: HashMap<String, bool>,
 }
 
 impl Model {
@@ -146,7 +160,11 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
     let mut storage = MemoryStorage::new();
     storage.watch_prefix(ns.prefix());
     let mut cache = Cache::open(storage, cfg.clone()).unwrap().0;
-    let mut model = Model { acked: HashMap::new(), retracted: HashSet::new(), receipts: HashMap::new(), unread: HashMap::new() };
+    let mut model = Model { acked: HashMap::new(), retracted: HashSet::new(), receipts: HashMap::new(), unread: HashMap::new(), echoes: HashMap::new() };
+    let mut session = 0u32;
+    let mut cfg = cfg;
+    cfg.session = "s0".into();
+    let mut cache = Cache::open(cache.into_storage(), cfg.clone()).unwrap().0;
     for op in ops {
         match op {
             Op::Realtime(ix) | Op::Sync(ix) | Op::SyncCounted(ix, _) => {
@@ -165,9 +183,12 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                 }
                 if let Ok(rep) = cache.cache_messages(&payload, mode) {
                     prop_assert_eq!(rep.rejected, 0);
+                    // The SDK's count applies to conversations shown (not to
+                    // one whose messages all fell below its floor).
+                    let shown: HashSet<String> = cache.conversations().iter().map(|r| r.id.to_string()).collect();
                     for m in &msgs {
                         model.acked.insert(m.id, (m.conv_id(), Pos { time: m.time, id: m.id }));
-                        if let Some(n) = counted {
+                        if let Some(n) = counted.filter(|_| shown.contains(m.conv_id().as_str())) {
                             model.unread.insert(m.conv_id(), n);
                         }
                     }
@@ -191,7 +212,8 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                     _ => json!({"type": 3, "appkey": APPKEY, "username": id.target(), "unreadCount": n}),
                 };
                 model.unread.remove(&id);
-                if cache.apply_unread(&data).is_ok() {
+                // A conversation the cache does not show is not created.
+                if cache.apply_unread(&data).is_ok_and(|rep| rep.ignored == 0) {
                     model.unread.insert(id, *n);
                 }
             }
@@ -221,6 +243,39 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                 if cache.remove(&id).is_ok() {
                     model.acked.retain(|_, (conv, _)| *conv != id);
                 }
+            }
+            Op::Echo(i) | Op::Sent(i) | Op::EchoFailed(i) if universe[*i].conv != 4 => {}
+            Op::Echo(i) => {
+                let m = &universe[*i];
+                let local = format!("e{}", m.id);
+                if cache.add_pending(&m.conv_id(), "text", r#"{"text":"echo"}"#, Some(&local), m.time).is_ok() {
+                    model.echoes.insert(local, false);
+                }
+            }
+            Op::Sent(i) => {
+                let m = &universe[*i];
+                let local = format!("e{}", m.id);
+                let j = m.json();
+                let data = json!({"code": 0, "msg_id": m.id, "ctime_ms": m.time, "appkey": APPKEY, "target_username": PEERS[0]});
+                let msg = json!({"content": j["content"], "target_id": PEERS[0], "msg_id": m.id});
+                if cache.cache_sent_echo(&data, &msg, Some(&local)).is_ok() {
+                    model.acked.insert(m.id, (m.conv_id(), Pos { time: m.time, id: m.id }));
+                    model.echoes.remove(&local);
+                }
+            }
+            Op::EchoFailed(i) => {
+                let local = format!("e{}", universe[*i].id);
+                if cache.send_failed(&local, Some("network")).is_ok() {
+                    if let Some(f) = model.echoes.get_mut(&local) {
+                        *f = true;
+                    }
+                }
+            }
+            Op::Restart => {
+                session += 1;
+                cfg.session = format!("s{session}");
+                cache = Cache::open(cache.into_storage(), cfg.clone()).expect("opens").0;
+                model.echoes.values_mut().for_each(|f| *f = true);
             }
             Op::Reopen => {
                 cache = Cache::open(cache.into_storage(), cfg.clone()).expect("opens").0;
@@ -253,6 +308,11 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
             let m = universe.iter().find(|m| m.id == *id).expect("generated");
             prop_assert_eq!(snap.receipts.get(id), if m.conv == 4 { model.receipts.get(id) } else { None }, "receipt of {}", id);
         }
+        let mut echoes: HashMap<String, bool> = HashMap::new();
+        for e in cache.pending(None) {
+            echoes.insert(e.local_id.to_string(), e.status == "failed");
+        }
+        prop_assert_eq!(&echoes, &model.echoes);
         for row in cache.conversations() {
             let id = ConvId::parse(row.id).unwrap();
             if let Some(n) = model.unread.get(&id) {

@@ -55,10 +55,10 @@ fn fixture_replay_builds_the_right_conversations() {
     let order: Vec<&str> = list.iter().map(|c| c.id).collect();
     assert_eq!(order[0], "single:a1b2c3d4e5f60718293a4b5c:bob_01", "the send is the newest activity");
     assert!(order.contains(&"group:22334455") && order.contains(&"single:9f8e7d6c5b4a39281706f5e4:frank_cross"));
-    let times: Vec<u64> = list.iter().map(|c| c.last.as_ref().unwrap().time).collect();
+    let times: Vec<u64> = list.iter().map(|c| c.last.as_ref().unwrap().record().unwrap().time).collect();
     assert!(times.windows(2).all(|w| w[0] >= w[1]), "most recent first: {times:?}");
     let bob_row = &list[0];
-    assert!(bob_row.last.as_ref().unwrap().out);
+    assert!(bob_row.last.as_ref().unwrap().record().unwrap().out);
     drop(list);
     let page = cache.messages(&bob(), 100, None).unwrap().0;
     let retracted: Vec<u64> = page.iter().filter(|r| r.retracted).map(|r| r.id).collect();
@@ -93,7 +93,7 @@ fn late_arrivals_are_inserted_in_place_and_ties_break_on_id() {
     cache.cache_messages(&batch(vec![single(20, T0 + 20, "bob_01", "b")]), Mode::Realtime).unwrap();
     cache.cache_messages(&batch(vec![single(25, T0 + 20, "bob_01", "b2"), single(5, T0 + 20, "bob_01", "b0")]), Mode::Realtime).unwrap();
     assert_eq!(ids(&mut cache, &bob()), vec![10, 5, 20, 25, 30]);
-    assert_eq!(cache.conversations()[0].last.as_ref().unwrap().id, 30);
+    assert_eq!(cache.conversations()[0].last.as_ref().unwrap().record().unwrap().id, 30);
 }
 
 #[test]
@@ -133,7 +133,7 @@ fn retraction_tombstones_and_early_retraction_is_remembered() {
     let rep = cache.apply_events(&retract_event("bob_01", &[2])).unwrap();
     assert_eq!(rep.retracted, 1);
     let row = &cache.conversations()[0];
-    assert!(row.last.as_ref().unwrap().retracted, "last-message summary follows");
+    assert!(row.last.as_ref().unwrap().record().unwrap().retracted, "last-message summary follows");
     assert_eq!(row.unread, 1, "a retracted unread message no longer counts");
     // Retraction before its message: stored already retracted, even after a restart.
     let rep = cache.apply_events(&json!([{"event_type": 55, "from_gid": 77, "type": 1, "from_username": "dave", "msgid_list": ["9"]}])).unwrap();
