@@ -70,6 +70,39 @@ export interface MessageRecord {
   unreadCount?: number;
 }
 
+/**
+ * A message being sent (a local echo, `addPending`): shown at once as the
+ * newest message of its conversation, kept across restarts, replaced by the
+ * stored message when `cacheSent(data, msg, localId)` runs.
+ */
+export interface PendingMessage {
+  localId: string;
+  id: null;
+  type: Exclude<RecordType, 'unknown'>;
+  body: { [key: string]: any };
+  /** The phone's clock when it was (last) sent, in ms. */
+  time: number;
+  /** You. */
+  from: string;
+  out: true;
+  /** 'failed' after `sendFailed`, a failed `cacheSent`, or a restart of the mini-program while sending. */
+  status: 'sending' | 'failed';
+  reason?: string;
+}
+
+/** One search result. */
+export interface SearchHit {
+  conversation: ConversationId;
+  record: MessageRecord;
+}
+
+export interface SearchResult {
+  /** Newest first. */
+  hits: SearchHit[];
+  /** Pass as `before` for the next older page; null on the last page. */
+  before: string | null;
+}
+
 /** `single:<appkey>:<username>` or `group:<gid>`. */
 export type ConversationId = string;
 
@@ -80,8 +113,8 @@ export interface Conversation {
   target: string;
   /** The peer's appkey; null for groups. */
   appkey: string | null;
-  /** The newest message (kept even when eviction removed the messages). */
-  last: MessageRecord | null;
+  /** The newest message (kept even when eviction removed the messages), or the newest message being sent. */
+  last: MessageRecord | PendingMessage | null;
   /**
    * Unread messages as the SDK counts them: a sync entry's
    * `unread_msg_count` (roaming history is not unread), `applyUnread`,
@@ -102,8 +135,8 @@ export interface Conversation {
 }
 
 export interface Page {
-  /** Oldest to newest. */
-  messages: MessageRecord[];
+  /** Oldest to newest; the newest page ends with the messages being sent. */
+  messages: (MessageRecord | PendingMessage)[];
   /** Pass as `before` for the next older page; null at the beginning. */
   before: string | null;
 }
@@ -160,8 +193,30 @@ export interface Cache {
   readonly openReport: OpenReport;
   /** `data` exactly as onSyncConversation ('history') or onMsgReceive ('realtime') received it. */
   cacheMsg(data: unknown, mode: 'history' | 'realtime'): Report;
-  /** The two arguments of a send's onSuccess(data, msg). */
-  cacheSent(data: unknown, msg: unknown): Report;
+  /**
+   * The two arguments of a send's onSuccess(data, msg); with the `localId`
+   * of its echo, the stored message replaces the echo (a `data.code` that
+   * says the send failed marks the echo failed instead).
+   */
+  cacheSent(data: unknown, msg: unknown, localId?: string): Report;
+  /**
+   * Stores a message being sent and returns its echo; a `localId` is made
+   * when none is given. The `localId` of a failed echo sends it again. At
+   * most 50 echoes; bodies up to 4 KB; never evicted.
+   */
+  addPending(conversationId: ConversationId, message: { type: Exclude<RecordType, 'unknown'>; body: object; localId?: string }): PendingMessage;
+  /** Marks an echo failed; false when there is no such echo. */
+  sendFailed(localId: string, reason?: string): boolean;
+  /** Echoes, sending and failed, oldest first. */
+  pending(conversationId?: ConversationId): PendingMessage[];
+  /** Removes an echo; false when there is no such echo. */
+  discardPending(localId: string): boolean;
+  /**
+   * Newest first, over texts, file and video names and location labels;
+   * case-insensitive (JavaScript's toLowerCase), substring (CJK included).
+   * Retracted messages and echoes never match. An empty text throws BAD_ARGUMENT.
+   */
+  search(text: string, options?: { limit?: number; conversation?: ConversationId; before?: string | null }): SearchResult;
   /** onEventNotification(event) or onSyncEvent(events): retractions are applied. */
   applyEvent(eventOrEvents: unknown): Report;
   /**

@@ -182,6 +182,48 @@ var JimCache = class {
     wasm.__wbg_jimcache_free(ptr, 0);
   }
   /**
+   * Stores a local echo; returns it (JSON).
+   * @param {string} id
+   * @param {string} kind
+   * @param {string} body
+   * @param {string | null | undefined} local_id
+   * @param {number} now
+   * @returns {string}
+   */
+  addPending(id, kind, body, local_id, now) {
+    let deferred6_0;
+    let deferred6_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      const ptr1 = passStringToWasm0(kind, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len1 = WASM_VECTOR_LEN;
+      const ptr2 = passStringToWasm0(body, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len2 = WASM_VECTOR_LEN;
+      var ptr3 = isLikeNone(local_id) ? 0 : passStringToWasm0(local_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len3 = WASM_VECTOR_LEN;
+      wasm.jimcache_addPending(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, now);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr5 = r0;
+      var len5 = r1;
+      if (r3) {
+        ptr5 = 0;
+        len5 = 0;
+        throw takeObject(r2);
+      }
+      deferred6_0 = ptr5;
+      deferred6_1 = len5;
+      return getStringFromWasm0(ptr5, len5);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred6_0, deferred6_1, 1);
+    }
+  }
+  /**
    * `getConversation()`'s onSuccess data (JSON).
    * @param {string} data
    * @returns {string}
@@ -382,6 +424,44 @@ var JimCache = class {
     }
   }
   /**
+   * A send's `onSuccess(data, msg)` (JSON each) replacing the echo `localId`.
+   * @param {string} data
+   * @param {string} msg
+   * @param {string} local_id
+   * @returns {string}
+   */
+  cacheSentEcho(data, msg, local_id) {
+    let deferred5_0;
+    let deferred5_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(data, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      const ptr1 = passStringToWasm0(msg, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len1 = WASM_VECTOR_LEN;
+      const ptr2 = passStringToWasm0(local_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len2 = WASM_VECTOR_LEN;
+      wasm.jimcache_cacheSentEcho(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr4 = r0;
+      var len4 = r1;
+      if (r3) {
+        ptr4 = 0;
+        len4 = 0;
+        throw takeObject(r2);
+      }
+      deferred5_0 = ptr4;
+      deferred5_1 = len4;
+      return getStringFromWasm0(ptr4, len4);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+    }
+  }
+  /**
    * A send's `onSuccess(data, msg)`, both as JSON.
    * @param {string} data
    * @param {string} msg
@@ -447,6 +527,27 @@ var JimCache = class {
     } finally {
       wasm.__wbindgen_add_to_stack_pointer(16);
       wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+    }
+  }
+  /**
+   * @param {string} local_id
+   * @returns {boolean}
+   */
+  discardPending(local_id) {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(local_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_discardPending(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      if (r2) {
+        throw takeObject(r1);
+      }
+      return r0 !== 0;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
     }
   }
   /**
@@ -551,6 +652,38 @@ var JimCache = class {
     }
   }
   /**
+   * Echoes of `id` (or all), oldest first (JSON).
+   * @param {string | null} [id]
+   * @returns {string}
+   */
+  pending(id) {
+    let deferred3_0;
+    let deferred3_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      var ptr0 = isLikeNone(id) ? 0 : passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len0 = WASM_VECTOR_LEN;
+      wasm.jimcache_pending(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr2 = r0;
+      var len2 = r1;
+      if (r3) {
+        ptr2 = 0;
+        len2 = 0;
+        throw takeObject(r2);
+      }
+      deferred3_0 = ptr2;
+      deferred3_1 = len2;
+      return getStringFromWasm0(ptr2, len2);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+    }
+  }
+  /**
    * Reloads from storage (another handle of this account committed).
    */
   refresh() {
@@ -576,6 +709,68 @@ var JimCache = class {
       const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
       const len0 = WASM_VECTOR_LEN;
       wasm.jimcache_remove(retptr, this.__wbg_ptr, ptr0, len0);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      if (r2) {
+        throw takeObject(r1);
+      }
+      return r0 !== 0;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
+   * The chunks `search` reads, newest first (JSON `[[key, conv, time, id], ...]`).
+   * @param {string} text
+   * @param {string | null} [id]
+   * @param {string | null} [before]
+   * @returns {string}
+   */
+  searchPlan(text, id, before) {
+    let deferred5_0;
+    let deferred5_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      var ptr1 = isLikeNone(id) ? 0 : passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len1 = WASM_VECTOR_LEN;
+      var ptr2 = isLikeNone(before) ? 0 : passStringToWasm0(before, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len2 = WASM_VECTOR_LEN;
+      wasm.jimcache_searchPlan(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr4 = r0;
+      var len4 = r1;
+      if (r3) {
+        ptr4 = 0;
+        len4 = 0;
+        throw takeObject(r2);
+      }
+      deferred5_0 = ptr4;
+      deferred5_1 = len4;
+      return getStringFromWasm0(ptr4, len4);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
+    }
+  }
+  /**
+   * @param {string} local_id
+   * @param {string | null} [reason]
+   * @returns {boolean}
+   */
+  sendFailed(local_id, reason) {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(local_id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      var ptr1 = isLikeNone(reason) ? 0 : passStringToWasm0(reason, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_sendFailed(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1);
       var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
       var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
       var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
@@ -879,6 +1074,13 @@ function wxStorage(wx) {
       });
       remember(key, value);
     },
+    // A value for the glue's own reading (search): from what we hold, else
+    // storage, without displacing what we hold. Throws WeChat's error text.
+    peek: function(key) {
+      return values.has(key) ? values.get(key) : guard(function() {
+        return read(key);
+      });
+    },
     remove: function(key) {
       values.delete(key);
       guard(function() {
@@ -919,6 +1121,7 @@ function wxStorage(wx) {
 // js/index.js
 var loading = null;
 var memory = null;
+var SESSION = Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
 function fail(code, message) {
   var e = new Error(code + ": " + message);
   e.name = "JimCacheError";
@@ -1050,11 +1253,115 @@ Cache.prototype.cacheMsg = function(data, mode) {
     return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(text, mode);
   }));
 };
-Cache.prototype.cacheSent = function(data, msg) {
+Cache.prototype.cacheSent = function(data, msg, localId) {
   var d = toJson(data, "data"), m = toJson(msg, "msg");
   return JSON.parse(call(this, function(c) {
-    return c.cacheSent(d, m);
+    return localId == null ? c.cacheSent(d, m) : c.cacheSentEcho(d, m, String(localId));
   }));
+};
+Cache.prototype.addPending = function(conversationId, echo) {
+  if (!isObject(echo)) throw fail("BAD_ARGUMENT", "addPending(conversationId, { type, body, localId? })");
+  var body;
+  try {
+    body = JSON.stringify(echo.body);
+  } catch (e) {
+    body = void 0;
+  }
+  if (typeof body !== "string") throw fail("BAD_ARGUMENT", "addPending: body must be a JSON object");
+  var localId = echo.localId == null ? void 0 : String(echo.localId);
+  var now = Date.now();
+  return JSON.parse(call(this, function(c) {
+    return c.addPending(String(conversationId), String(echo.type), body, localId, now);
+  }));
+};
+Cache.prototype.sendFailed = function(localId, reason) {
+  var why = reason == null ? void 0 : String(reason);
+  return call(this, function(c) {
+    return c.sendFailed(String(localId), why);
+  });
+};
+Cache.prototype.discardPending = function(localId) {
+  return call(this, function(c) {
+    return c.discardPending(String(localId));
+  });
+};
+Cache.prototype.pending = function(conversationId) {
+  var id = conversationId == null ? void 0 : String(conversationId);
+  return JSON.parse(call(this, function(c) {
+    return c.pending(id);
+  }));
+};
+function searchedField(r) {
+  var b = r[6];
+  if (r[5] || !b) return null;
+  switch (r[2]) {
+    case "text":
+      return b.text;
+    case "file":
+    case "video":
+      return b.fname;
+    case "location":
+      return b.label;
+    default:
+      return null;
+  }
+}
+function recordView(r) {
+  var v = { id: r[0], type: r[2], body: r[6], time: r[1], from: r[3], out: r[4] === 1 };
+  if (r[5] === 1) v.retracted = true;
+  if (r[7] != null) v.fromName = r[7];
+  if (r[8] != null) v.unreadCount = r[8];
+  return v;
+}
+function newer(a, b) {
+  return a.time > b.time || a.time === b.time && a.id > b.id;
+}
+Cache.prototype.search = function(text, options) {
+  var limit = options && options.limit !== void 0 ? options.limit : 20;
+  if (typeof limit !== "number" || limit !== Math.floor(limit) || limit < 1 || limit > 1e3) {
+    throw fail("BAD_ARGUMENT", "limit must be an integer from 1 to 1000, got " + limit);
+  }
+  if (typeof text !== "string") throw fail("BAD_ARGUMENT", "search text must be a string");
+  var conv = options && options.conversation != null ? String(options.conversation) : void 0;
+  var cursor = options && options.before != null ? String(options.before) : void 0;
+  var plan = JSON.parse(call(this, function(c) {
+    return c.searchPlan(text, conv, cursor);
+  }));
+  var before = cursor ? { time: Number(cursor.split("-")[0]), id: Number(cursor.split("-")[1]) } : null;
+  var needle = text.toLowerCase();
+  var raw = JSON.stringify(needle).slice(1, -1);
+  var storage = this._storage, hits = [], waiting = [];
+  for (var i = 0; i < plan.length && hits.length <= limit; i++) {
+    var value;
+    try {
+      value = storage.peek(plan[i][0]);
+    } catch (e) {
+      throw fail("STORAGE_IO", "search could not read the cache: " + e);
+    }
+    if (value && value.toLowerCase().indexOf(raw) >= 0) {
+      var records = JSON.parse(value).r;
+      for (var j = 0; j < records.length; j++) {
+        var r = records[j], field = searchedField(r);
+        if (typeof field !== "string" || field.toLowerCase().indexOf(needle) < 0) continue;
+        var hit = { conversation: plan[i][1], time: r[1], id: r[0], r };
+        if (!before || newer(before, hit)) waiting.push(hit);
+      }
+      waiting.sort(function(a, b) {
+        return newer(a, b) ? -1 : 1;
+      });
+    }
+    var next = plan[i + 1] ? { time: plan[i + 1][2], id: plan[i + 1][3] } : null;
+    while (waiting.length && hits.length <= limit && (!next || newer(waiting[0], next))) hits.push(waiting.shift());
+  }
+  var more = hits.length > limit;
+  hits.length = Math.min(hits.length, limit);
+  var last = hits[hits.length - 1];
+  return {
+    hits: hits.map(function(h) {
+      return { conversation: h.conversation, record: recordView(h.r) };
+    }),
+    before: more ? last.time + "-" + last.id : null
+  };
 };
 Cache.prototype.applyEvent = function(eventOrEvents) {
   var text = toJson(eventOrEvents, "event");
@@ -1140,7 +1447,8 @@ function openCache(options) {
     budgetBytes: options.budgetBytes,
     keyLimitBytes: options.keyLimitBytes,
     maxMessagesPerConversation: options.maxMessagesPerConversation,
-    chunkBytes: options.chunkBytes
+    chunkBytes: options.chunkBytes,
+    session: SESSION
   };
   if (typeof config.appkey !== "string" || typeof config.username !== "string") {
     return Promise.reject(fail("BAD_ARGUMENT", "appkey and username must be strings"));

@@ -30,4 +30,10 @@ const FakeWx = require('./fake-wx.js');
 const { defineSuite } = require('./suite.js');
 const fixtures = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'jmessage-examples.json'), 'utf8'));
 
-defineSuite(test, { openCache, FakeWx, fixtures, wasmPath: '/jim_cache_bg.wasm.br', wxCalls });
+function freshGlue() {
+  const file = require.resolve(path.join(PKG, 'jim_cache.js'));
+  delete require.cache[file];
+  return require(file);
+}
+
+defineSuite(test, { openCache, FakeWx, fixtures, wasmPath: '/jim_cache_bg.wasm.br', wxCalls, freshGlue });

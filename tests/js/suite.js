@@ -246,6 +246,90 @@
       checkStorage(wx);
     });
 
+    test('local echoes: shown at once, replaced by the sent message, failed after a restart, retried', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx);
+      var bob = 'single:' + APPKEY + ':bob_01';
+      cache.cacheMsg({ messages: [single(1, T0, 'bob_01', '在吗')] }, 'realtime');
+      var e = cache.addPending(bob, { type: 'text', body: { text: '在的' } });
+      ok(/^local-/.test(e.localId), 'a localId is made: ' + e.localId);
+      eq([e.id, e.status, e.out, e.from, e.body], [null, 'sending', true, ME, { text: '在的' }], 'the echo');
+      var page = cache.messages(bob).messages;
+      eq(page[page.length - 1].localId, e.localId, 'the newest message of its conversation');
+      eq(cache.conversations()[0].last.localId, e.localId, 'and the list\'s last');
+      eq(cache.conversations()[0].count, 1, 'not counted');
+      var data = { code: 0, message: 'success', msg_id: 700, ctime_ms: T0 + 10, appkey: APPKEY, target_username: 'bob_01' };
+      var msg = { content: { target_type: 'single', target_id: 'bob_01', from_id: ME, msg_type: 'text', msg_body: { text: '在的' } }, target_id: 'bob_01', msg_id: 700 };
+      eq(cache.cacheSent(data, msg, e.localId).added, 1, 'stored');
+      eq(cache.pending(), [], 'no echo left');
+      var copy = single(700, T0 + 10, ME, '在的');
+      copy.content.target_id = 'bob_01'; copy.content.from_appkey = APPKEY;
+      eq(cache.cacheMsg({ messages: [copy] }, 'realtime').duplicates, 1, 'the multi-device copy is a duplicate');
+      eq(cache.messages(bob).messages.map(function (m) { return m.id; }), [1, 700], 'exactly one record');
+      // A send that never completes: failed after a restart, kept, retried.
+      cache.addPending(bob, { type: 'text', body: { text: '断网了' }, localId: 'L1' });
+      cache.addPending('group:5', { type: 'image', body: { media_id: 'qiniu/image/x' } });
+      var other = await open(wx); // another handle of this process: still sending
+      eq(other.pending(bob)[0].status, 'sending', 'same process');
+      // The mini-program is killed and started again: a fresh copy of the glue.
+      var restarted = await host.freshGlue().openCache({ storage: wx, appkey: APPKEY, username: ME, wasmPath: host.wasmPath });
+      var p = restarted.pending();
+      eq(p.map(function (x) { return x.status; }), ['failed', 'failed'], 'a new process sees them failed');
+      eq(p.map(function (x) { return x.localId; })[0], 'L1', 'oldest first');
+      ok(p[0].reason && p[0].reason.length > 0, 'with a reason');
+      eq(restarted.addPending(bob, { type: 'text', body: { text: '断网了' }, localId: 'L1' }).status, 'sending', 'a retry');
+      eq(restarted.sendFailed('L1', 'timeout'), true, 'sendFailed');
+      eq(restarted.pending(bob)[0].reason, 'timeout', 'its reason');
+      eq(restarted.sendFailed('nope'), false, 'unknown localId');
+      eq(restarted.discardPending('L1'), true, 'discarded');
+      eq(restarted.pending(bob), [], 'gone');
+      throwsCode(function () { restarted.addPending(bob, { type: 'text', body: {} }); }, 'BAD_ARGUMENT', 'a text needs body.text');
+      throwsCode(function () { restarted.addPending('nope', { type: 'text', body: { text: 'x' } }); }, 'BAD_ARGUMENT', 'bad conversation id');
+      throwsCode(function () { restarted.addPending(bob); }, 'BAD_ARGUMENT', 'no message');
+      checkStorage(wx);
+    });
+
+    test('search: newest first across conversations, pages by cursor, skips retracted messages', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx, { chunkBytes: 1024 });
+      var msgs = [];
+      for (var i = 0; i < 90; i++) {
+        var text = i % 10 === 0 ? '周六爬山 Hiking ' + i : '普通消息 plain ' + i;
+        msgs.push(i % 3 ? single(1 + i, T0 + i * 1000, 'bob_01', text) : group(1 + i, T0 + i * 1000, 5, 'carol', text));
+      }
+      var file = single(500, T0 + 200000, 'bob_01', 'x');
+      file.content.msg_type = 'file'; file.content.msg_body = { media_id: 'm', fname: '徒步路线HIKING.pdf', fsize: 10 };
+      var loc = group(501, T0 + 200001, 5, 'carol', 'x');
+      loc.content.msg_type = 'location'; loc.content.msg_body = { latitude: 1, longitude: 2, label: '山顶 hiking point' };
+      msgs.push(file, loc);
+      cache.cacheMsg({ messages: msgs }, 'realtime');
+      cache.applyEvent({ event_type: 55, from_username: 'bob_01', from_appkey: APPKEY, msg_ids: [41] });
+      cache.addPending('single:' + APPKEY + ':bob_01', { type: 'text', body: { text: 'hiking echo' } });
+      var all = cache.search('HIKING', { limit: 100 });
+      eq(all.hits.map(function (h) { return h.record.id; }), [501, 500, 81, 71, 61, 51, 31, 21, 11, 1], 'newest first; 41 retracted; the echo never');
+      eq(all.before, null, 'one page');
+      // Every hit is exactly what messages() returns for it.
+      for (var h of all.hits) {
+        var same = cache.messages(h.conversation, { limit: 1000 }).messages.filter(function (m) { return m.id === h.record.id; })[0];
+        eq(h.record, same, 'hit ' + h.record.id);
+      }
+      // Pages.
+      var first = cache.search('hiking', { limit: 4 });
+      eq(first.hits.map(function (h) { return h.record.id; }), [501, 500, 81, 71], 'first page');
+      var second = cache.search('hiking', { limit: 4, before: first.before });
+      eq(second.hits.map(function (h) { return h.record.id; }), [61, 51, 31, 21], 'second page');
+      var third = cache.search('hiking', { limit: 4, before: second.before });
+      eq([third.hits.map(function (h) { return h.record.id; }), third.before], [[11, 1], null], 'last page');
+      // One conversation; CJK substrings; nothing found.
+      eq(cache.search('爬山', { conversation: 'group:5' }).hits.map(function (h) { return h.conversation; }),
+        ['group:5', 'group:5', 'group:5'], 'group only (ids 61, 31, 1)');
+      eq(cache.search('路线').hits.map(function (h) { return h.record.id; }), [500], 'file name');
+      eq(cache.search('"<no such>"').hits, [], 'nothing');
+      throwsCode(function () { cache.search('   '); }, 'BAD_ARGUMENT', 'whitespace only');
+      throwsCode(function () { cache.search('x', { before: 'bad' }); }, 'BAD_ARGUMENT', 'bad cursor');
+      throwsCode(function () { cache.search('x', { limit: 0 }); }, 'BAD_ARGUMENT', 'bad limit');
+    });
+
     test('bad input is rejected with reasons; bad calls throw coded Errors', async function () {
       var wx = new host.FakeWx();
       var cache = await open(wx);
