@@ -141,6 +141,22 @@
     out.scenarios.coldStart = { ms: median(cold), cacheBytes: full.bytes, keys: full.keys, messages: full.messages, conversations: full.conversations };
     host.log('cold start on ' + full.bytes + ' bytes: ' + median(cold).toFixed(1) + ' ms');
 
+    // 3b. Search over the full cache: a word no message has (every chunk is
+    // read), one in 1 message of 1000 (most are read), and one every message
+    // has (stops after the first chunks).
+    var kinds = { none: '没有这个词 nothing', rare: '第7条消息', early: 'east gate' }, search = {};
+    for (var kind in kinds) {
+      var times = [], found = 0;
+      for (var s3 = 0; s3 < Math.max(3, cfg.coldRounds); s3++) {
+        var a5 = host.now();
+        found = reopened.search(kinds[kind], { limit: 20 }).hits.length;
+        times.push(host.now() - a5);
+      }
+      search[kind] = { ms: median(times), hits: found };
+    }
+    out.scenarios.search = search;
+    host.log('search over ' + full.bytes + ' bytes: none ' + search.none.ms.toFixed(1) + ' ms, rare ' + search.rare.ms.toFixed(1) + ' ms (' + search.rare.hits + ' hits), early stop ' + search.early.ms.toFixed(1) + ' ms');
+
     var steady = [], ev = 0, bytes4 = wx3.bytesWritten, n4 = 0, peakMem = 0;
     for (var r4 = 0; r4 < cfg.rounds; r4++) {
       var a4 = host.now();
