@@ -32,8 +32,18 @@ App({
     if (jim) {
       const wiring = wire(jim, this.cache, (kind, report) => this.emit(kind, report));
       this.sent = wiring.sent; // call from every send's onSuccess(data, msg)
+      this.sendText = wiring.sendText;
       jim.onSent = wiring.sent; // replay's scripted sends
       if (jim.start) jim.start();
+    }
+    if (!jim) {
+      // No SDK: a message typed is kept as a failed echo, to send later.
+      this.sendText = (id, text, localId) => {
+        const echo = this.cache.addPending(id, { type: 'text', body: { text }, localId });
+        this.cache.sendFailed(echo.localId, 'offline: no SDK in this mode');
+        this.emit('failed', { conversations: [id] });
+        return echo;
+      };
     }
     return this.cache;
   },

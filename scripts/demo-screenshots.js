@@ -1,7 +1,7 @@
 // Renders the demo's two pages after the scripted session (the same jsdom +
 // miniprogram-simulate rendering the page tests use, with the pages' own
 // compiled WXSS) and screenshots them with headless Chromium into
-// docs/demo-list.png and docs/demo-chat.png. Run by scripts/build-demo.sh.
+// docs/demo-list.png, demo-chat.png, demo-send.png and demo-search.png. Run by scripts/build-demo.sh.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -47,4 +47,19 @@ function shoot(html, name) {
   shoot(page('消息', list), 'demo-list');
   const chat = await h.open('chat', { id: encodeURIComponent('group:22334455') });
   shoot(page('周末徒步群', chat, true), 'demo-chat');
+  // Sends: one failed (offline), one still sending (slow network).
+  const app = getApp();
+  const bob = 'single:a1b2c3d4e5f60718293a4b5c:bob_01';
+  app.jim.offline = true;
+  app.sendText(bob, '我到东门了，你们在哪？');
+  await new Promise((r) => setTimeout(r, 0));
+  app.jim.offline = false;
+  app.jim.hold = true;
+  app.sendText(bob, '我先买水');
+  const sending = await h.open('chat', { id: encodeURIComponent(bob) });
+  shoot(page('Bob', sending, true), 'demo-send');
+  const search = await h.open('search');
+  search.instance.setData({ query: '路线' });
+  search.instance.search();
+  shoot(page('查找聊天记录', search), 'demo-search');
 })().catch((e) => { console.error(e); process.exit(1); });

@@ -8,6 +8,9 @@ function ReplayJim(scenario, schedule) {
   this.schedule = schedule || function (fn) { fn(); };
   this.handlers = {};
   this.onSent = null; // the app's send onSuccess hook for scripted sends
+  this.offline = false;
+  this.hold = false;
+  this.held = [];
 }
 
 ['onSyncConversation', 'onMsgReceive', 'onEventNotification', 'onSyncEvent',
@@ -27,6 +30,38 @@ ReplayJim.prototype.start = function (onDone) {
       if (--left === 0 && onDone) onDone();
     }, step.at);
   });
+};
+
+// jim.sendSingleMsg / sendGroupMsg -> {onSuccess, onFail}, answered after
+// the current call returns (so handlers are attached), on the scenario's
+// clock. `offline = true` makes sends fail; `hold = true` keeps them pending
+// until release() (as a slow network does).
+var nextSentId = 50299000000;
+ReplayJim.prototype.send = function (args, group) {
+  var self = this, handlers = {};
+  var chain = {
+    onSuccess: function (fn) { handlers.ok = fn; return chain; },
+    onFail: function (fn) { handlers.fail = fn; return chain; }
+  };
+  function finish() {
+    if (self.offline) { if (handlers.fail) handlers.fail({ code: 880001, message: '网络不可用 (replay offline)' }); return; }
+    var id = nextSentId++, now = Date.now();
+    var content = { version: 1, target_type: group ? 'group' : 'single', target_id: group ? String(args.target_gid) : args.target_username,
+      from_id: self.scenario.USERNAME, from_appkey: self.scenario.APPKEY, create_time: now, msg_type: 'text', msg_body: { text: args.content } };
+    var data = group ? { code: 0, message: 'success', msg_id: id, ctime_ms: now, target_gid: args.target_gid, unread_count: 0 }
+      : { code: 0, message: 'success', msg_id: id, ctime_ms: now, appkey: args.appkey, target_username: args.target_username };
+    if (handlers.ok) handlers.ok(data, { content: content, msg_id: id });
+  }
+  Promise.resolve().then(function () {
+    if (self.hold) self.held.push(finish); else self.schedule(finish, 300);
+  });
+  return chain;
+};
+ReplayJim.prototype.sendSingleMsg = function (args) { return this.send(args, false); };
+ReplayJim.prototype.sendGroupMsg = function (args) { return this.send(args, true); };
+ReplayJim.prototype.release = function () {
+  var held = this.held; this.held = [];
+  held.forEach(function (fn) { fn(); });
 };
 
 // jim.getConversation() -> {onSuccess, onFail}: the scenario's list.

@@ -3,7 +3,7 @@
 // throw, so failures are logged and reported, not raised.
 //
 //   var wiring = wire(jim, cache, function (kind, report) { ... refresh UI ... });
-//   jim.sendSingleMsg({...}).onSuccess(function (data, msg) { wiring.sent(data, msg); });
+//   wiring.sendText('single:<appkey>:<username>', '你好');   // echo, send, cacheSent/sendFailed
 
 function wire(jim, cache, onChange) {
   function run(kind, fn) {
@@ -29,9 +29,29 @@ function wire(jim, cache, onChange) {
   jim.getConversation().onSuccess(function (data) {
     run('conversations', function () { return cache.applyConversations(data); });
   });
+  // Sends a text with a local echo: shown at once (grey), replaced by the
+  // stored message on success, marked failed (red "!", retry) otherwise, and
+  // kept across restarts either way. A retry passes the echo's localId.
+  function sendText(conversationId, text, localId) {
+    var echo = run('pending', function () {
+      return cache.addPending(conversationId, { type: 'text', body: { text: text }, localId: localId });
+    });
+    if (!echo || echo.error) return echo;
+    var target = conversationId.split(':');
+    var request = target[0] === 'group'
+      ? jim.sendGroupMsg({ target_gid: target[1], content: text })
+      : jim.sendSingleMsg({ target_username: target[2], appkey: target[1], content: text });
+    request.onSuccess(function (data, msg) {
+      run('sent', function () { return cache.cacheSent(data, msg, echo.localId); });
+    }).onFail(function (err) {
+      run('failed', function () { cache.sendFailed(echo.localId, (err && (err.message || err.code)) || 'send failed'); return { conversations: [conversationId] }; });
+    });
+    return echo;
+  }
   return {
     // Call from a send's onSuccess(data, msg).
-    sent: function (data, msg) { return run('sent', function () { return cache.cacheSent(data, msg); }); }
+    sent: function (data, msg) { return run('sent', function () { return cache.cacheSent(data, msg); }); },
+    sendText: sendText
   };
 }
 

@@ -52,12 +52,14 @@ global.getApp = () => app;
 
 const config = require(path.join(DEMO, 'config.js'));
 
-// Starts a new app instance (as a relaunch does) over the current storage.
+// Starts a new app instance (as a relaunch does: a new process) over the current storage.
 // `mode` 'replay' plays the whole scripted session at once.
 async function launch(mode) {
   config.mode = mode;
   config.schedule = (fn) => fn();
   delete require.cache[require.resolve(path.join(DEMO, 'app.js'))];
+  // A relaunch is a new process: the package (and its session token) too.
+  delete require.cache[require.resolve(path.join(DEMO, 'libs', 'jim-cache', 'jim_cache.js'))];
   require(path.join(DEMO, 'app.js'));
   app.onLaunch();
   await app.ready;

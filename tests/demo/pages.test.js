@@ -86,3 +86,100 @@ test('a relaunch over the same storage shows the same state', async () => {
   const after = await h.open('index');
   assert.deepEqual([h.texts(after, '.main--name'), h.texts(after, '.main--preview'), h.texts(after, '.main--badge'), h.texts(after, '.main--storage-text')], snapshot);
 });
+
+test('a message typed shows at once, grey, and is replaced by the sent one', async () => {
+  h.storage.current = new h.FakeWx();
+  const app = await h.launch('replay');
+  const bob = 'single:a1b2c3d4e5f60718293a4b5c:bob_01';
+  app.jim.hold = true; // a slow network
+  const chat = await h.open('chat', { id: encodeURIComponent(bob) });
+  chat.instance.setData({ draft: '马上到' });
+  chat.querySelector('.composer-send').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  assert.equal(h.texts(chat, '.main--text').pop(), '马上到', 'shown at once, newest');
+  assert.equal(chat.dom.querySelectorAll('.main--sending').length, 1, 'grey while sending');
+  assert.deepEqual(h.texts(chat, '.main--state'), ['发送中']);
+  const list = await h.open('index');
+  assert.equal(h.texts(list, '.main--preview')[0], '马上到', 'the list shows it as last');
+  app.jim.hold = false;
+  app.jim.release();
+  await h.simulate.sleep(0);
+  chat.instance.loadNewest();
+  assert.equal(chat.dom.querySelectorAll('.main--sending').length, 0, 'sent');
+  assert.equal(h.texts(chat, '.main--text').filter((t) => t === '马上到').length, 1, 'exactly one message');
+  assert.deepEqual(app.cache.pending(), []);
+});
+
+test('a failed send keeps its text across a relaunch and is sent again from the red "!"', async () => {
+  h.storage.current = new h.FakeWx();
+  let app = await h.launch('replay');
+  const bob = 'single:a1b2c3d4e5f60718293a4b5c:bob_01';
+  app.jim.offline = true;
+  let chat = await h.open('chat', { id: encodeURIComponent(bob) });
+  chat.instance.setData({ draft: '网络不好' });
+  chat.querySelector('.composer-send').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  chat.instance.loadNewest();
+  assert.equal(chat.dom.querySelectorAll('.main--retry').length, 1, 'red "!"');
+  // One more still sending when the mini-program is killed.
+  app.jim.offline = false;
+  app.jim.hold = true;
+  chat.instance.setData({ draft: '被杀掉了' });
+  chat.querySelector('.composer-send').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  app = await h.launch('offline');
+  chat = await h.open('chat', { id: encodeURIComponent(bob) });
+  const texts = h.texts(chat, '.main--text');
+  assert.deepEqual(texts.slice(-2), ['网络不好', '被杀掉了'], 'both kept, newest at the bottom');
+  assert.equal(chat.dom.querySelectorAll('.main--retry').length, 2, 'both failed after the relaunch');
+  const list = await h.open('index');
+  assert.match(h.texts(list, '.main--preview')[0], /^\[发送失败\] 被杀掉了$/);
+  // Back online: retry the first from its "!".
+  app = await h.launch('replay');
+  chat = await h.open('chat', { id: encodeURIComponent(bob) });
+  chat.querySelector('.retry').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  chat.instance.loadNewest();
+  assert.equal(chat.dom.querySelectorAll('.main--retry').length, 1, 'one left to retry');
+  assert.equal(app.cache.pending().length, 1);
+  assert.ok(app.cache.messages(bob).messages.some((m) => m.id !== null && m.body.text === '网络不好'), 'stored');
+});
+
+test('search finds messages in every conversation and opens the chat at the hit', async () => {
+  h.storage.current = new h.FakeWx();
+  await h.launch('replay');
+  const list = await h.open('index');
+  list.querySelector('.search').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  assert.equal(h.navigations.pop(), '/pages/search/search');
+  const page = await h.open('search');
+  page.instance.setData({ query: '梧桐山' });
+  page.querySelector('.go').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  assert.deepEqual(h.texts(page, '.main--name'), ['Bob', 'Bob', 'Bob'], 'the line was said three times');
+  assert.deepEqual(h.texts(page, '.main--text'), ['周六去爬梧桐山吗？', '周六去爬梧桐山吗？', '周六去爬梧桐山吗？']);
+  page.instance.setData({ query: '路线' });
+  page.querySelector('.go').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  const names = h.texts(page, '.main--name');
+  assert.ok(names.length > 5 && names.includes('Bob') && names.includes('周末徒步群'), 'texts and file names: ' + names);
+  page.instance.setData({ query: '没有这种话' });
+  page.querySelector('.go').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  assert.deepEqual(h.texts(page, '.main--none'), ['没有找到相关的聊天记录']);
+  // The oldest hit opens its chat, paged back to it and marked.
+  page.instance.setData({ query: '梧桐山' });
+  page.querySelector('.go').dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  const hits = page.querySelectorAll('.hit');
+  hits[hits.length - 1].dispatchEvent('tap');
+  await h.simulate.sleep(0);
+  const url = h.navigations.pop();
+  const query = Object.fromEntries(url.split('?')[1].split('&').map((kv) => kv.split('=')));
+  const chat = await h.open('chat', query);
+  const hit = chat.dom.querySelector('.main--hit');
+  assert.ok(hit, 'the hit is marked');
+  assert.equal(hit.querySelector('.main--text').textContent.trim(), '周六去爬梧桐山吗？');
+  assert.equal(chat.dom.querySelectorAll('.main--hit').length, 1);
+  assert.equal(h.texts(chat, '.main--text')[0], '周六去爬梧桐山吗？', 'paged back to the oldest message');
+});

@@ -1,4 +1,6 @@
-// One conversation: bubbles left/right by `out`, newest at the bottom,
+// One conversation: bubbles left/right by `out`, newest at the bottom, a
+// send box whose messages show at once (grey while sending, a red "!" to
+// retry when failed; kept across restarts), opening at a search hit,
 // "load older" by cursor, retracted placeholders, media shown by metadata
 // (and by URL when the SDK can resolve it), the sender's nickname, 已读 /
 // N人未读 under your own messages. Text is always rendered as text.
@@ -13,7 +15,8 @@ function size(n) {
 function view(r, isGroup) {
   const b = r.body;
   const who = sender(r);
-  const base = { id: r.id, out: r.out, sender: who, kind: r.type, retracted: !!r.retracted, text: '', meta: '', mediaId: '', read: readState(r, isGroup) };
+  const base = { id: r.id === null ? r.localId : r.id, out: r.out, sender: who, kind: r.type, retracted: !!r.retracted, text: '', meta: '', mediaId: '',
+    read: readState(r, isGroup), status: r.status || '', localId: r.localId || '' };
   if (r.retracted) return Object.assign(base, { text: who + '撤回了一条消息' });
   switch (r.type) {
     case 'text': return Object.assign(base, { text: b.text });
@@ -28,7 +31,7 @@ function view(r, isGroup) {
 }
 
 Component({
-  data: { title: '', items: [], hasOlder: false },
+  data: { title: '', items: [], hasOlder: false, draft: '', highlight: '' },
   methods: {
     onLoad(query) {
       this.convId = decodeURIComponent(query.id);
@@ -40,6 +43,7 @@ Component({
         this.setData({ title });
         if (typeof wx.setNavigationBarTitle === 'function') wx.setNavigationBarTitle({ title });
         this.loadNewest();
+        if (query.at) this.showHit(Number(query.at));
         this.unsubscribe = app.subscribe((kind, report) => {
           if (report && report.conversations && report.conversations.indexOf(this.convId) >= 0) this.loadNewest();
         });
@@ -56,6 +60,29 @@ Component({
       this.before = page.before;
       this.setData({ items: page.messages.map((r) => view(r, this.isGroup)), hasOlder: !!page.before });
       this.resolveMedia();
+    },
+    // Opened from search: page back until the hit is loaded, mark it, go there.
+    showHit(id) {
+      while (!this.data.items.some((i) => i.id === id) && this.before) this.loadOlder();
+      this.setData({ highlight: 'm' + id });
+      if (typeof wx.pageScrollTo === 'function') wx.pageScrollTo({ selector: '#m' + id, duration: 0 });
+    },
+    onInput(e) {
+      this.setData({ draft: e.detail.value });
+    },
+    send() {
+      const text = this.data.draft.trim();
+      if (!text) return;
+      this.setData({ draft: '' });
+      getApp().sendText(this.convId, text);
+      this.loadNewest();
+    },
+    // Tap on the red "!": send the failed message again, same localId.
+    retry(e) {
+      const item = this.data.items.find((i) => i.localId === e.currentTarget.dataset.local);
+      if (!item) return;
+      getApp().sendText(this.convId, item.text, item.localId);
+      this.loadNewest();
     },
     loadOlder() {
       if (!this.before) return;

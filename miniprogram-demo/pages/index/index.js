@@ -30,7 +30,7 @@ Component({
           initial: displayName(c).slice(0, 1).toUpperCase(),
           group: c.type === 'group',
           avatar: c.avatar,
-          preview: preview(c.last),
+          preview: (c.last && c.last.status === 'failed' ? '[发送失败] ' : '') + preview(c.last),
           time: clock(c.last.time),
           unread: c.unread,
           badge: c.unread > 99 ? '99+' : String(c.unread)
@@ -51,6 +51,9 @@ Component({
           if (res && res.url) this.setData({ ['rows[' + i + '].url']: res.url });
         });
       });
+    },
+    openSearch() {
+      wx.navigateTo({ url: '/pages/search/search' });
     },
     open(e) {
       wx.navigateTo({ url: '/pages/chat/chat?id=' + encodeURIComponent(e.currentTarget.dataset.id) });
