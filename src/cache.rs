@@ -57,6 +57,13 @@ pub const DEFAULT_KEY_LIMIT_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_MAX_MESSAGES_PER_CONVERSATION: u32 = 5000;
 /// Default chunk size: small enough that appending rewrites little.
 pub const DEFAULT_CHUNK_BYTES: u32 = 16 * 1024;
+/// Chunks are at most this fraction of the budget in force: a commit needs
+/// room for a chunk's old and new copies at once, and eviction frees whole
+/// chunks, so with chunks a large part of the budget the newest messages of
+/// other conversations would go to make transient room.
+pub const CHUNKS_PER_BUDGET: u64 = 16;
+/// The smallest chunk size.
+pub const MIN_CHUNK_BYTES: u32 = 1024;
 /// Retractions remembered for messages not seen yet.
 pub const MAX_PENDING_RETRACTIONS: usize = 256;
 /// Receipts remembered for messages not seen yet.
@@ -115,7 +122,7 @@ impl Config {
         if self.max_messages_per_conversation == 0 {
             return bad("maxMessagesPerConversation must be at least 1".into());
         }
-        if self.chunk_bytes < 1024 || self.chunk_bytes as u64 > self.key_limit_bytes / 2 {
+        if self.chunk_bytes < MIN_CHUNK_BYTES || self.chunk_bytes as u64 > self.key_limit_bytes / 2 {
             return bad(format!("chunk size must be between 1024 and keyLimitBytes/2, got {}", self.chunk_bytes));
         }
         Ok(())
@@ -302,6 +309,13 @@ impl<S: Storage> Cache<S> {
 
     pub fn namespace(&self) -> &Namespace {
         &self.ns
+    }
+
+    /// The chunk size in force: the configured one, or less under a small
+    /// budget (see [`CHUNKS_PER_BUDGET`]).
+    pub fn chunk_bytes(&self) -> u32 {
+        let share = (self.budget / CHUNKS_PER_BUDGET).max(MIN_CHUNK_BYTES as u64);
+        (self.cfg.chunk_bytes as u64).min(share) as u32
     }
 
     fn account(&self) -> Account<'_> {
@@ -585,7 +599,7 @@ impl<S: Storage> Cache<S> {
                                 )));
                             }
                             // Someone else holds the space: give more of ours back.
-                            extra = extra * 2 + 4 * self.cfg.chunk_bytes as u64;
+                            extra = extra * 2 + 4 * self.chunk_bytes() as u64;
                         }
                         Fail::Other(e) => return Err(e),
                     }
@@ -757,10 +771,11 @@ impl<S: Storage> Cache<S> {
             }
             // Append past a full newest chunk: start a new chunk rather than
             // rewriting the full one.
+            let chunk_bytes = self.chunk_bytes() as usize;
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             if si == newest {
                 if let Slot::Stored(m) = &conv.slots[si] {
-                    if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > self.cfg.chunk_bytes as usize {
+                    if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > chunk_bytes {
                         conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![], planned: None }));
                         self.added(call, conv_id, &rec, rep);
                         return Ok(());
@@ -1295,7 +1310,7 @@ impl<S: Storage> Cache<S> {
             }
         }
         // Split and serialise the changed chunks.
-        let chunk_bytes = self.cfg.chunk_bytes as usize;
+        let chunk_bytes = self.chunk_bytes() as usize;
         for id in &ids {
             let conv = self.index.convs.get_mut(id).expect("present");
             if !conv.slots.iter().any(|s| matches!(s, Slot::Dirty(d) if d.planned.is_none())) {

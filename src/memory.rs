@@ -142,6 +142,11 @@ impl MemoryStorage {
         self.failures.push_back((n, kind));
     }
 
+    /// Whether a failure made by [`MemoryStorage::fail_set`] is still to come.
+    pub fn failures_armed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
     /// Make the next `n` `get`/`keys` calls fail with an I/O error.
     pub fn fail_gets(&mut self, n: u64) {
         self.get_failures = n;

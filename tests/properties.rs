@@ -104,7 +104,7 @@ fn op(n: usize) -> impl Strategy<Value = Op> {
 fn scenario() -> impl Strategy<Value = (Vec<Msg>, Vec<Op>, u64, u32)> {
     universe().prop_flat_map(|u| {
         let n = u.len();
-        (Just(u), prop::collection::vec(op(n), 1..40), prop_oneof![Just(20_000u64), Just(48_000), Just(1 << 20)], prop_oneof![Just(1024u32), Just(4096)])
+        (Just(u), prop::collection::vec(op(n), 1..40), prop_oneof![Just(16_384u64), Just(26_000), Just(48_000), Just(1 << 20)], prop_oneof![Just(1024u32), Just(4096), Just(16_384)])
     })
 }
 
@@ -159,13 +159,17 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
     let ns = Namespace::new(&cfg.prefix, &cfg.appkey, &cfg.username);
     let mut storage = MemoryStorage::new();
     storage.watch_prefix(ns.prefix());
-    let mut cache = Cache::open(storage, cfg.clone()).unwrap().0;
+    let cache = Cache::open(storage, cfg.clone()).unwrap().0;
     let mut model = Model { acked: HashMap::new(), retracted: HashSet::new(), receipts: HashMap::new(), unread: HashMap::new(), echoes: HashMap::new() };
     let mut session = 0u32;
     let mut cfg = cfg;
     cfg.session = "s0".into();
     let mut cache = Cache::open(cache.into_storage(), cfg.clone()).unwrap().0;
     for op in ops {
+        let before: HashMap<String, u64> = cache.conversations().iter().map(|r| (r.id.to_string(), r.count)).collect();
+        // A storage failure in this call makes it give more room back.
+        let injected = cache.storage().failures_armed();
+        let failing = matches!(op, Op::Fail(..));
         match op {
             Op::Realtime(ix) | Op::Sync(ix) | Op::SyncCounted(ix, _) => {
                 let msgs: Vec<&Msg> = ix.iter().map(|&i| &universe[i]).collect();
@@ -287,6 +291,29 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
         }
         // Invariants, read straight from storage.
         let snap = check(cache.storage(), &cfg);
+        // The newest messages of every conversation go last: a conversation
+        // emptied by eviction means the cache was really full and every
+        // other one is down to its newest chunk.
+        if !injected && !failing {
+            let removed = match op {
+                Op::Remove(c) => Some(Msg { id: 0, conv: *c, time: 0, len: 0 }.conv_id().to_string()),
+                _ => None,
+            };
+            let index = snap.index.as_ref();
+            let bytes = cache.stats().bytes;
+            for row in cache.conversations() {
+                let had = before.get(row.id).copied().unwrap_or(0);
+                if had == 0 || row.count > 0 || removed.as_deref() == Some(row.id) {
+                    continue;
+                }
+                prop_assert!(bytes >= budget / 2, "{} emptied while the cache holds {} of {}", row.id, bytes, budget);
+                if let Some(index) = index {
+                    for (id, c) in &index.convs {
+                        prop_assert!(c.slots.len() <= 1, "{} emptied while {} has {} chunks", row.id, id, c.slots.len());
+                    }
+                }
+            }
+        }
         prop_assert!(cache.storage().peak() <= budget, "peak {} over budget {}", cache.storage().peak(), budget);
         let stats = cache.stats();
         prop_assert_eq!(stats.messages as usize, snap.messages.len());

@@ -509,3 +509,42 @@ fn a_message_for_another_account_is_rejected_and_the_rest_of_the_batch_stored() 
     assert_eq!(ids(&mut cache, &bob()), vec![1, 4, 5]);
     check(cache.storage(), cache.config());
 }
+
+/// Issue 11: with 16 KiB chunks, a 26 KB budget over four conversations
+/// emptied two of them while the cache held 10 KB (copy-on-write headroom
+/// of a whole chunk). The newest messages of every conversation go last, at
+/// every budget the API accepts.
+#[test]
+fn small_budgets_keep_the_newest_messages_of_every_conversation() {
+    for budget in [16_384u64, 26_000, 40_000, 100_000] {
+        let mut cfg = config();
+        cfg.budget_bytes = budget;
+        let mut cache = open(MemoryStorage::new(), cfg.clone());
+        let peers = ["bob_01", "carol", "dave", "erin"];
+        // Enough messages to fill the budget about twice.
+        for i in 0..budget / 50 {
+            let peer = peers[(i % 4) as usize];
+            cache.cache_messages(&batch(vec![single(1 + i, T0 + i, peer, "一条普通长度的消息 an ordinary message")]), Mode::Realtime).unwrap();
+            let st = cache.stats();
+            assert!(st.bytes <= budget);
+            if i >= 4 {
+                let rows = cache.conversations();
+                assert_eq!(rows.len(), 4);
+                for r in &rows {
+                    assert!(r.count >= 1, "budget {budget}, after {i}: {} emptied while the cache holds {} bytes", r.id, st.bytes);
+                }
+                // The newest message of each is kept.
+                for (k, peer) in peers.iter().enumerate() {
+                    let newest = (i / 4) * 4 + k as u64 + 1;
+                    let newest = if newest > i + 1 { newest - 4 } else { newest };
+                    let id = ConvId::single(APPKEY, peer);
+                    let (page, _) = cache.messages(&id, 1, None).unwrap();
+                    assert_eq!(page[0].id, newest, "budget {budget}: newest of {peer}");
+                }
+            }
+        }
+        // Eviction kept the cache reasonably full.
+        assert!(cache.stats().bytes >= budget / 2, "budget {budget}: holds only {}", cache.stats().bytes);
+        check(cache.storage(), &cfg);
+    }
+}
