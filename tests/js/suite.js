@@ -330,6 +330,24 @@
       throwsCode(function () { cache.search('x', { limit: 0 }); }, 'BAD_ARGUMENT', 'bad limit');
     });
 
+    test('a small budget keeps the newest messages of every conversation', async function () {
+      var wx = new host.FakeWx();
+      var cache = await open(wx, { budgetBytes: 26000 });
+      var peers = ['bob_01', 'carol', 'dave', 'erin'];
+      for (var i = 0; i < 500; i++) {
+        cache.cacheMsg({ messages: [single(1 + i, T0 + i, peers[i % 4], '一条普通长度的消息 an ordinary message')] }, 'realtime');
+      }
+      var rows = cache.conversations();
+      eq(rows.length, 4, 'four rows');
+      for (var k = 0; k < 4; k++) {
+        var id = 'single:' + APPKEY + ':' + peers[k];
+        eq(cache.messages(id, { limit: 1 }).messages[0].id, 496 + k + 1, 'newest of ' + peers[k]);
+      }
+      var st = cache.stats();
+      ok(st.bytes <= 26000 && st.bytes >= 13000, 'full, within the budget: ' + st.bytes);
+      checkStorage(wx);
+    });
+
     test('bad input is rejected with reasons; bad calls throw coded Errors', async function () {
       var wx = new host.FakeWx();
       var cache = await open(wx);
