@@ -173,12 +173,24 @@ pub fn payload(data: &[u8]) {
         assert_same_batch(&v, acct);
         let _ = crate::payload::parse_events(&v, acct);
         let _ = crate::payload::parse_sent(&v, &v, acct);
+        let _ = crate::chat_state::parse_receipts(&v, acct);
+        let _ = crate::chat_state::parse_unread(&v, acct);
+        let _ = crate::chat_state::parse_conversations(&v, acct);
     }
+    let _ = crate::echo::checked("text", text);
+    let _ = crate::echo::checked("custom", text);
     let cfg = Config::new("ak", "me");
     let (mut cache, _) = Cache::open(MemoryStorage::new(), cfg.clone()).expect("opens");
     if let Ok(report) = cache.cache_messages_json(text, Mode::Realtime) {
         let snap = check(cache.storage(), &cfg);
         assert_eq!(snap.messages.len() as u32, report.added, "every added message is stored");
+        // The UI-state calls take the same text without breaking the store.
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(text) {
+            let _ = cache.apply_receipts(&v);
+            let _ = cache.apply_unread(&v);
+            let _ = cache.apply_conversations(&v);
+            check(cache.storage(), &cfg);
+        }
         let (mut again, _) = Cache::open(cache.into_storage(), cfg).expect("reopens");
         for c in again.conversations().iter().map(|c| c.id.to_string()).collect::<Vec<_>>() {
             again.messages(&ConvId::parse(&c).expect("valid id"), 1000, None).expect("pages");
@@ -203,14 +215,21 @@ pub fn store(data: &[u8]) {
     let conv_of = |c: u8| if c % 4 == 3 { ConvId::group(77) } else { ConvId::single("ak", ["bob", "carol", "dave"][(c % 3) as usize]) };
     let message = |id: u64, time: u64, c: u8| {
         let conv = conv_of(c);
+        // Some ids are my own messages to bob: receipts apply to them.
+        if id % 5 == 4 {
+            let conv = conv_of(0);
+            let json = format!(r#"{{"msg_id":{id},"ctime_ms":{time},"msg_type":3,"content":{{"target_type":"single","target_id":"bob","from_id":"me","from_name":"Me","target_name":"Bob{}","msg_type":"text","msg_body":{{"text":"mine"}}}}}}"#, id % 3);
+            return (json, conv, Pos { time, id });
+        }
         let json = match conv.kind() {
             crate::ConvKind::Group => format!(r#"{{"msg_id":{id},"ctime_ms":{time},"msg_type":4,"from_gid":77,"content":{{"target_type":"group","target_id":"77","from_id":"x","msg_type":"text","msg_body":{{"text":"{}"}}}}}}"#, "g".repeat((id % 40) as usize)),
             crate::ConvKind::Single => format!(r#"{{"msg_id":{id},"ctime_ms":{time},"msg_type":3,"content":{{"target_type":"single","target_id":"me","from_id":"{}","msg_type":"text","msg_body":{{"text":"{}"}}}}}}"#, conv.target(), "s".repeat((id % 50) as usize)),
         };
         (json, conv, Pos { time, id })
     };
+    let mut echoes: HashSet<String> = HashSet::new();
     while let Some(op) = next() {
-        match op % 8 {
+        match op % 12 {
             0 | 1 => {
                 let n = 1 + next().unwrap_or(0) % 12;
                 let mut parts = Vec::new();
@@ -227,7 +246,7 @@ pub fn store(data: &[u8]) {
                     metas.push((id, conv, pos));
                 }
                 let payload = format!(r#"{{"messages":[{}]}}"#, parts.join(","));
-                let mode = if op % 8 == 0 { Mode::Realtime } else { Mode::History };
+                let mode = if op % 12 == 0 { Mode::Realtime } else { Mode::History };
                 if cache.cache_messages_json(&payload, mode).is_ok() {
                     for (id, conv, pos) in metas {
                         if !removed.contains(&conv) {
@@ -255,6 +274,44 @@ pub fn store(data: &[u8]) {
                 let storage = cache.into_storage();
                 cache = Cache::open(storage, cfg.clone()).expect("reopens").0;
             }
+            8 => {
+                let (id, n) = (1 + next().unwrap_or(0) as u64 % 256, next().unwrap_or(0) % 4);
+                let r = format!(r#"{{"type":3,"username":"bob","appkey":"ak","receipt_msgs":[{{"msg_id":{id},"unread_count":{n}}}]}}"#);
+                let _ = cache.apply_receipts(&serde_json::from_str(&r).expect("json"));
+            }
+            9 => {
+                let (c, n) = (next().unwrap_or(0), next().unwrap_or(0) % 5);
+                let u = match conv_of(c).kind() {
+                    crate::ConvKind::Group => format!(r#"{{"type":4,"gid":77,"unreadCount":{n}}}"#),
+                    crate::ConvKind::Single => format!(r#"{{"type":3,"username":"{}","unreadCount":{n}}}"#, conv_of(c).target()),
+                };
+                let _ = cache.apply_unread(&serde_json::from_str(&u).expect("json"));
+            }
+            10 => {
+                // A local echo, then perhaps its send's onSuccess.
+                let a = next().unwrap_or(0);
+                let local = format!("l{}", a % 8);
+                let id = 500 + (a as u64 % 8) * 5 + 4;
+                if a % 2 == 0 {
+                    if cache.add_pending(&conv_of(0), "text", r#"{"text":"x"}"#, Some(&local), 1).is_ok() {
+                        echoes.insert(local);
+                    }
+                } else {
+                    let data = serde_json::json!({"code": 0, "msg_id": id, "ctime_ms": 1_717_400_000_000u64 + id});
+                    let msg = serde_json::json!({"content": {"target_type": "single", "target_id": "bob", "from_id": "me", "msg_type": "text", "msg_body": {"text": "x"}}});
+                    if cache.cache_sent_echo(&data, &msg, Some(&local)).is_ok() {
+                        echoes.remove(&local);
+                        if !removed.contains(&conv_of(0)) {
+                            acked.insert(id, (conv_of(0), Pos { time: 1_717_400_000_000 + id, id }));
+                        }
+                    }
+                }
+            }
+            11 => {
+                let n = next().unwrap_or(0);
+                let c = format!(r#"{{"code":0,"conversations":[{{"type":3,"username":"bob","nickName":"B{n}","avatar":"{}"}},{{"type":4,"gid":{},"name":"G"}}]}}"#, if n % 2 == 0 { "" } else { "m" }, 77 + n as u64 % 2);
+                let _ = cache.apply_conversations(&serde_json::from_str(&c).expect("json"));
+            }
             6 => {
                 let kind = [StorageErrorKind::Quota, StorageErrorKind::Io, StorageErrorKind::KeyTooLarge][next().unwrap_or(0) as usize % 3];
                 cache.storage_mut().fail_set(next().unwrap_or(0) as u64 % 4, kind);
@@ -281,5 +338,8 @@ pub fn store(data: &[u8]) {
                 None => assert!(snap.floor(conv).is_some_and(|f| *pos <= f), "acknowledged {id} lost"),
             }
         }
+        // Acknowledged echoes stay until their message is stored.
+        let pending: HashSet<String> = cache.pending(None).iter().map(|e| e.local_id.to_string()).collect();
+        assert!(echoes.is_subset(&pending), "echo lost: {echoes:?} vs {pending:?}");
     }
 }
