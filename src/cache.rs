@@ -854,29 +854,49 @@ impl<S: Storage> Cache<S> {
         Ok(())
     }
 
+    /// Changes record `i` of slot `si` in place with `edit`, which also
+    /// gets the conversation's unread count and read mark: its chunk becomes
+    /// dirty (rewritten whole) and the conversation's `last` follows. Returns
+    /// false when the chunk was damaged (it is dropped).
+    fn edit_record(
+        &mut self,
+        call: &mut Call,
+        conv_id: &ConvId,
+        si: usize,
+        i: usize,
+        edit: impl FnOnce(&mut Record, &mut u32, u64),
+    ) -> std::result::Result<bool, Fail> {
+        if !self.make_dirty(conv_id, si)? {
+            self.drop_slot(call, conv_id, si);
+            return Ok(false);
+        }
+        let Conv { slots, unread, read_at, last, .. } = self.index.convs.get_mut(conv_id).expect("present");
+        let Slot::Dirty(d) = &mut slots[si] else { unreachable!("made dirty") };
+        d.base = None;
+        let rec = &mut d.records[i];
+        edit(rec, unread, *read_at);
+        if last.as_ref().is_some_and(|l| l.id == rec.id) {
+            *last = Some(rec.clone());
+        }
+        call.changed = true;
+        Ok(true)
+    }
+
     /// Tombstones record `i` of slot `si`, unless it already is one.
     fn retract_at(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, i: usize, rep: &mut Report) -> std::result::Result<(), Fail> {
         if self.records(conv_id, si).is_some_and(|r| r[i].retracted) {
             return Ok(());
         }
-        if !self.make_dirty(conv_id, si)? {
-            self.drop_slot(call, conv_id, si);
-            return Ok(());
+        let done = self.edit_record(call, conv_id, si, i, |rec, unread, read_at| {
+            rec.retract();
+            if !rec.out && rec.time > read_at && *unread > 0 {
+                *unread -= 1;
+            }
+        })?;
+        if done {
+            rep.retracted += 1;
+            rep.touch(conv_id.as_str());
         }
-        let conv = self.index.convs.get_mut(conv_id).expect("present");
-        let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
-        d.base = None;
-        let rec = &mut d.records[i];
-        rec.retract();
-        if !rec.out && rec.time > conv.read_at && conv.unread > 0 {
-            conv.unread -= 1;
-        }
-        if conv.last.as_ref().is_some_and(|l| l.id == rec.id) {
-            conv.last = Some(rec.clone());
-        }
-        rep.retracted += 1;
-        rep.touch(conv_id.as_str());
-        call.changed = true;
         Ok(())
     }
 
@@ -1072,21 +1092,12 @@ impl<S: Storage> Cache<S> {
         if !self.records(conv_id, si).is_some_and(|r| takes(&r[i])) {
             return Ok(());
         }
-        if !self.make_dirty(conv_id, si)? {
-            self.drop_slot(call, conv_id, si);
-            return Ok(());
+        if self.edit_record(call, conv_id, si, i, |rec, _, _| {
+            rec.take_receipt(unread);
+        })? {
+            rep.receipts += 1;
+            rep.touch(conv_id.as_str());
         }
-        let conv = self.index.convs.get_mut(conv_id).expect("present");
-        let Slot::Dirty(d) = &mut conv.slots[si] else { unreachable!("made dirty") };
-        d.base = None;
-        let rec = &mut d.records[i];
-        rec.take_receipt(unread);
-        if conv.last.as_ref().is_some_and(|l| l.id == rec.id) {
-            conv.last = Some(rec.clone());
-        }
-        rep.receipts += 1;
-        rep.touch(conv_id.as_str());
-        call.changed = true;
         Ok(())
     }
 
