@@ -25,5 +25,19 @@ export async function wire(jim, account) {
   jim.onMsgReceive((data) => c.cacheMsg(data, 'realtime'));
   jim.onEventNotification((event) => c.applyEvent(event));
   jim.onSyncEvent((events) => c.applyEvent(events));
+  jim.onMutiUnreadMsgUpdate((data) => c.applyUnread(data));
+  jim.onMsgReceiptChange((data) => c.applyReceipts(data));
+  jim.onSyncMsgReceipt((data) => c.applyReceipts(data));
+  jim.getConversation().onSuccess((data) => c.applyConversations(data));
   return c;
+}
+
+// A text sent with a local echo: shown at once, replaced by the stored
+// message, or kept as failed for a retry (pass its localId again).
+export function sendText(jim, c, username, appkey, text, localId) {
+  const echo = c.addPending(`single:${appkey}:${username}`, { type: 'text', body: { text }, localId });
+  jim.sendSingleMsg({ target_username: username, appkey, content: text })
+    .onSuccess((data, msg) => c.cacheSent(data, msg, echo.localId))
+    .onFail((err) => c.sendFailed(echo.localId, err && err.message));
+  return echo;
 }
