@@ -640,14 +640,24 @@ impl<S: Storage> Cache<S> {
         Ok(true)
     }
 
-    /// `remove(id)`: forget one conversation and its messages. The entry
+    /// `remove(id)`: forget one conversation, its messages and its local
+    /// echoes. The entry
     /// stays behind, invisible, with its floor at the newest message, so that
     /// a roaming re-delivery does not bring the deleted history (or a
     /// retracted message's text) back; a newer message makes it visible again.
     pub fn remove(&mut self, id: &ConvId) -> Result<bool> {
         self.ready()?;
-        let Some(conv) = self.index.convs.get_mut(id) else { return Ok(false) };
-        let Some(last) = conv.last.take() else { return Ok(false) };
+        // Its messages being sent go too.
+        let echoes = self.index.echoes.len();
+        self.index.echoes.retain(|e| e.conv != *id);
+        let had_echoes = self.index.echoes.len() != echoes;
+        let Some(conv) = self.index.convs.get_mut(id).filter(|c| c.last.is_some()) else {
+            if had_echoes {
+                self.simple_commit(Call { changed: true, ..Default::default() })?;
+            }
+            return Ok(had_echoes);
+        };
+        let last = conv.last.take().expect("checked");
         conv.raise_floor(last.pos());
         conv.unread = 0;
         conv.read_at = conv.read_at.max(last.time);

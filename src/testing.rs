@@ -267,6 +267,10 @@ pub fn store(data: &[u8]) {
                 let conv = conv_of(next().unwrap_or(0));
                 if cache.remove(&conv).is_ok() {
                     acked.retain(|_, (c, _)| *c != conv);
+                    // Echoes are all to bob: removing bob removes them.
+                    if conv == conv_of(0) {
+                        echoes.clear();
+                    }
                     removed.insert(conv);
                 }
             }

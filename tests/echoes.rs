@@ -182,3 +182,20 @@ fn the_search_plan_lists_chunks_newest_first_and_honours_the_cursor() {
     assert!(cache.search_plan("  ", None, None).is_err());
     assert!(cache.search_plan("", None, None).is_err());
 }
+
+#[test]
+fn removing_a_conversation_removes_its_echoes() {
+    let mut cache = opened("s");
+    cache.cache_messages(&batch(vec![single(1, T0, "bob_01", "x")]), Mode::Realtime).unwrap();
+    cache.add_pending(&bob(), "text", r#"{"text":"a"}"#, None, T0 + 1).unwrap();
+    cache.add_pending(&ConvId::single(APPKEY, "erin"), "text", r#"{"text":"first to erin"}"#, Some("e"), T0 + 2).unwrap();
+    assert!(cache.remove(&bob()).unwrap());
+    assert_eq!(cache.pending(None).len(), 1);
+    // A conversation that is only an echo so far.
+    assert!(cache.remove(&ConvId::single(APPKEY, "erin")).unwrap());
+    assert!(cache.pending(None).is_empty());
+    assert!(!cache.remove(&ConvId::single(APPKEY, "erin")).unwrap());
+    assert!(cache.conversations().is_empty());
+    let cache = reopen(cache, "t");
+    assert!(cache.pending(None).is_empty());
+}

@@ -246,6 +246,10 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                 model.unread.remove(&id);
                 if cache.remove(&id).is_ok() {
                     model.acked.retain(|_, (conv, _)| *conv != id);
+                    // Its echoes go too (all echoes here are to bob).
+                    if id == ConvId::single(APPKEY, PEERS[0]) {
+                        model.echoes.clear();
+                    }
                 }
             }
             Op::Echo(i) | Op::Sent(i) | Op::EchoFailed(i) if universe[*i].conv != 4 => {}
