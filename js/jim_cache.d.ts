@@ -239,7 +239,7 @@ export interface Cache {
   messages(id: ConversationId, options?: { limit?: number; before?: string | null }): Page;
   /** Returns false when there was nothing to mark. */
   markRead(id: ConversationId): boolean;
-  /** Deletes a conversation's messages; returns false when unknown. */
+  /** Deletes a conversation's messages and its local echoes; returns false when there was nothing to delete. */
   remove(id: ConversationId): boolean;
   /** Removes every key of this account; other keys are untouched. */
   clear(): void;
