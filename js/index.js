@@ -221,7 +221,8 @@ Cache.prototype.search = function (text, options) {
   var conv = options && options.conversation != null ? String(options.conversation) : undefined;
   var cursor = options && options.before != null ? String(options.before) : undefined;
   var plan = JSON.parse(call(this, function (c) { return c.searchPlan(text, conv, cursor); }));
-  var before = cursor ? { time: Number(cursor.split('-')[0]), id: Number(cursor.split('-')[1]) } : null;
+  var at = cursor && cursor.split('-'); // checked by the core: "<time>-<id>"
+  var before = at ? { time: Number(at[0]), id: Number(at[1]) } : null;
   var needle = text.toLowerCase();
   var raw = JSON.stringify(needle).slice(1, -1); // as it appears inside stored JSON
   var storage = this._storage, hits = [], waiting = [];
@@ -252,28 +253,30 @@ Cache.prototype.search = function (text, options) {
   };
 };
 
+// A call that takes one SDK object as JSON and returns a report.
+function reportOf(cache, data, what, method) {
+  var text = toJson(data, what);
+  return JSON.parse(call(cache, function (c) { return c[method](text); }));
+}
+
 // One event (onEventNotification) or an array (onSyncEvent).
 Cache.prototype.applyEvent = function (eventOrEvents) {
-  var text = toJson(eventOrEvents, 'event');
-  return JSON.parse(call(this, function (c) { return c.applyEvent(text); }));
+  return reportOf(this, eventOrEvents, 'event', 'applyEvent');
 };
 
 // onMsgReceiptChange's object or onSyncMsgReceipt's array: read receipts of your own messages.
 Cache.prototype.applyReceipts = function (data) {
-  var text = toJson(data, 'receipts');
-  return JSON.parse(call(this, function (c) { return c.applyReceipts(text); }));
+  return reportOf(this, data, 'receipts', 'applyReceipts');
 };
 
 // onMutiUnreadMsgUpdate's object: the conversation was read on another device.
 Cache.prototype.applyUnread = function (data) {
-  var text = toJson(data, 'unread update');
-  return JSON.parse(call(this, function (c) { return c.applyUnread(text); }));
+  return reportOf(this, data, 'unread update', 'applyUnread');
 };
 
 // getConversation()'s onSuccess data: names, avatars and unread counts.
 Cache.prototype.applyConversations = function (data) {
-  var text = toJson(data, 'conversations');
-  return JSON.parse(call(this, function (c) { return c.applyConversations(text); }));
+  return reportOf(this, data, 'conversations', 'applyConversations');
 };
 
 Cache.prototype.conversations = function () {

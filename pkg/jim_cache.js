@@ -1327,7 +1327,8 @@ Cache.prototype.search = function(text, options) {
   var plan = JSON.parse(call(this, function(c) {
     return c.searchPlan(text, conv, cursor);
   }));
-  var before = cursor ? { time: Number(cursor.split("-")[0]), id: Number(cursor.split("-")[1]) } : null;
+  var at = cursor && cursor.split("-");
+  var before = at ? { time: Number(at[0]), id: Number(at[1]) } : null;
   var needle = text.toLowerCase();
   var raw = JSON.stringify(needle).slice(1, -1);
   var storage = this._storage, hits = [], waiting = [];
@@ -1363,29 +1364,23 @@ Cache.prototype.search = function(text, options) {
     before: more ? last.time + "-" + last.id : null
   };
 };
-Cache.prototype.applyEvent = function(eventOrEvents) {
-  var text = toJson(eventOrEvents, "event");
-  return JSON.parse(call(this, function(c) {
-    return c.applyEvent(text);
+function reportOf(cache, data, what, method) {
+  var text = toJson(data, what);
+  return JSON.parse(call(cache, function(c) {
+    return c[method](text);
   }));
+}
+Cache.prototype.applyEvent = function(eventOrEvents) {
+  return reportOf(this, eventOrEvents, "event", "applyEvent");
 };
 Cache.prototype.applyReceipts = function(data) {
-  var text = toJson(data, "receipts");
-  return JSON.parse(call(this, function(c) {
-    return c.applyReceipts(text);
-  }));
+  return reportOf(this, data, "receipts", "applyReceipts");
 };
 Cache.prototype.applyUnread = function(data) {
-  var text = toJson(data, "unread update");
-  return JSON.parse(call(this, function(c) {
-    return c.applyUnread(text);
-  }));
+  return reportOf(this, data, "unread update", "applyUnread");
 };
 Cache.prototype.applyConversations = function(data) {
-  var text = toJson(data, "conversations");
-  return JSON.parse(call(this, function(c) {
-    return c.applyConversations(text);
-  }));
+  return reportOf(this, data, "conversations", "applyConversations");
 };
 Cache.prototype.conversations = function() {
   return JSON.parse(call(this, function(c) {

@@ -228,7 +228,7 @@ impl JimCache {
     pub fn add_pending(&mut self, id: &str, kind: &str, body: &str, local_id: Option<String>, now: f64) -> Result<String, JsValue> {
         let id = conv_id(id)?;
         let e = self.inner.add_pending(&id, kind, body, local_id.as_deref(), now.max(0.0) as u64).map_err(js_error)?;
-        Ok(to_json(&e.view(&self.inner.config().username, &self.inner.config().session)))
+        Ok(to_json(&self.inner.echo_view(&e)))
     }
 
     #[wasm_bindgen(js_name = sendFailed)]

@@ -545,9 +545,8 @@ impl<S: Storage> Cache<S> {
     /// echo `local_id`, in the same commit. A send the data says failed
     /// marks the echo failed instead.
     pub fn cache_sent_echo(&mut self, data: &Value, msg: &Value, local_id: Option<&str>) -> Result<Report> {
-        let mut batch = payload::parse_sent(data, msg, self.account())?;
-        batch.echo = local_id.map(str::to_string);
-        self.apply(&batch, &[])
+        let batch = payload::parse_sent(data, msg, self.account())?;
+        self.apply_with(&batch, &[], local_id)
     }
 
     /// `applyEvent(eventOrEvents)`: `onEventNotification` / `onSyncEvent`.
@@ -577,6 +576,12 @@ impl<S: Storage> Cache<S> {
     }
 
     fn apply(&mut self, batch: &Batch, retractions: &[Retraction]) -> Result<Report> {
+        self.apply_with(batch, retractions, None)
+    }
+
+    /// One call: `batch`'s messages and state, `retractions`, and the local
+    /// echo (`cacheSent`'s `localId`) the batch's message replaces.
+    fn apply_with(&mut self, batch: &Batch, retractions: &[Retraction], echo: Option<&str>) -> Result<Report> {
         self.ready()?;
         let mut extra = 0u64;
         let mut attempt = 0;
@@ -584,7 +589,7 @@ impl<S: Storage> Cache<S> {
             let mut rep = Report::default();
             rep.reject(&batch.rejected);
             rep.ignored = batch.ignored as u32;
-            let result = self.try_apply(batch, retractions, &mut rep, extra);
+            let result = self.try_apply(batch, retractions, echo, &mut rep, extra);
             match result {
                 Ok(()) => return Ok(rep),
                 Err(fail) => {
@@ -608,7 +613,7 @@ impl<S: Storage> Cache<S> {
         }
     }
 
-    fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
+    fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], echo: Option<&str>, rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
         let mut call = Call::default();
         for m in &batch.messages {
             self.insert(&mut call, &m.conv, &m.record, m.server_time, rep)?;
@@ -620,7 +625,7 @@ impl<S: Storage> Cache<S> {
             self.retract(&mut call, r, rep)?;
         }
         self.apply_state(&mut call, &batch.state, rep)?;
-        if let Some(local_id) = &batch.echo {
+        if let Some(local_id) = echo {
             self.resolve_echo(&mut call, local_id, batch);
         }
         self.commit(&mut call, rep, extra)
@@ -854,10 +859,7 @@ impl<S: Storage> Cache<S> {
                 }
             }
             if !done && !self.index.pending.contains(&id) {
-                self.index.pending.push_back(id);
-                while self.index.pending.len() > MAX_PENDING_RETRACTIONS {
-                    self.index.pending.pop_front();
-                }
+                remember(&mut self.index.pending, id, MAX_PENDING_RETRACTIONS);
                 call.changed = true;
             }
         }
@@ -911,6 +913,11 @@ impl<S: Storage> Cache<S> {
     }
 
     // ---- local echoes ---------------------------------------------------
+
+    /// An echo as the API shows it (its status as this process sees it).
+    pub fn echo_view<'a>(&'a self, e: &'a Echo) -> EchoView<'a> {
+        e.view(&self.cfg.username, &self.cfg.session)
+    }
 
     fn echo_at(&self, local_id: &str) -> Option<usize> {
         self.index.echoes.iter().position(|e| e.local_id == local_id)
@@ -1048,7 +1055,7 @@ impl<S: Storage> Cache<S> {
             .echoes
             .iter()
             .filter(|e| conv.is_none_or(|c| *c == e.conv))
-            .map(|e| e.view(&self.cfg.username, &self.cfg.session))
+            .map(|e| self.echo_view(e))
             .collect()
     }
 
@@ -1084,10 +1091,7 @@ impl<S: Storage> Cache<S> {
                 call.changed = true;
             }
             None => {
-                pending.push_back(r);
-                while pending.len() > MAX_PENDING_RECEIPTS {
-                    pending.pop_front();
-                }
+                remember(pending, r, MAX_PENDING_RECEIPTS);
                 call.changed = true;
             }
         }
@@ -1189,10 +1193,7 @@ impl<S: Storage> Cache<S> {
                 call.changed = true;
             }
             None => {
-                pending.push_back(p.clone());
-                while pending.len() > MAX_PENDING_PROFILES {
-                    pending.pop_front();
-                }
+                remember(pending, p.clone(), MAX_PENDING_PROFILES);
                 call.changed = true;
             }
         }
@@ -1588,21 +1589,23 @@ impl<S: Storage> Cache<S> {
     /// local echoes shows its newest one as `last` (also one with no stored
     /// message yet: the first message to someone).
     pub fn conversations(&self) -> Vec<ConversationView<'_>> {
-        static NONE: std::sync::OnceLock<Conv> = std::sync::OnceLock::new();
-        let none = NONE.get_or_init(Conv::new);
-        let mut rows: std::collections::BTreeMap<&ConvId, (&Conv, Option<&Echo>)> = std::collections::BTreeMap::new();
-        // Removed conversations stay as invisible entries (no last record).
+        // Each shown conversation: its entry (none for a first message still
+        // being sent) and its newest echo. Removed conversations stay as
+        // invisible entries (no last record).
+        type Row<'a> = (Option<&'a Conv>, Option<&'a Echo>);
+        let mut rows: std::collections::BTreeMap<&ConvId, Row> = std::collections::BTreeMap::new();
         for (id, c) in self.index.convs.iter().filter(|(_, c)| c.last.is_some()) {
-            rows.insert(id, (c, None));
+            rows.insert(id, (Some(c), None));
         }
         for e in &self.index.echoes {
-            let conv = self.index.convs.get(&e.conv).unwrap_or(none);
-            rows.entry(&e.conv).or_insert((conv, None)).1 = Some(e);
+            rows.entry(&e.conv).or_insert((self.index.convs.get(&e.conv), None)).1 = Some(e);
         }
-        let activity = |c: &Conv, e: Option<&Echo>| (c.activity().max(e.map_or(0, |e| e.time)), c.last.as_ref().map(|r| r.id));
+        let activity = |(c, e): &Row| {
+            let newest = c.map_or(0, |c| c.activity()).max(e.map_or(0, |e| e.time));
+            (newest, c.and_then(|c| c.last.as_ref()).map(|r| r.id))
+        };
         let mut list: Vec<_> = rows.into_iter().collect();
-        list.sort_by(|a, b| activity(b.1 .0, b.1 .1).cmp(&activity(a.1 .0, a.1 .1)).then_with(|| a.0.cmp(b.0)));
-        let (me, session) = (self.cfg.username.as_str(), self.cfg.session.as_str());
+        list.sort_by(|a, b| activity(&b.1).cmp(&activity(&a.1)).then_with(|| a.0.cmp(b.0)));
         list.into_iter()
             .map(|(id, (c, echo))| ConversationView {
                 id: id.as_str(),
@@ -1610,13 +1613,13 @@ impl<S: Storage> Cache<S> {
                 target: id.target(),
                 appkey: id.appkey(),
                 last: match echo {
-                    Some(e) => Some(MessageView::Echo(e.view(me, session))),
-                    None => c.last.as_ref().map(|r| MessageView::Record(r.view())),
+                    Some(e) => Some(MessageView::Echo(self.echo_view(e))),
+                    None => c.and_then(|c| c.last.as_ref()).map(|r| MessageView::Record(r.view())),
                 },
-                unread: c.unread,
-                count: c.count(),
-                name: c.name.as_deref(),
-                avatar: c.avatar.as_deref(),
+                unread: c.map_or(0, |c| c.unread),
+                count: c.map_or(0, Conv::count),
+                name: c.and_then(|c| c.name.as_deref()),
+                avatar: c.and_then(|c| c.avatar.as_deref()),
             })
             .collect()
     }
@@ -1679,8 +1682,7 @@ impl<S: Storage> Cache<S> {
     pub fn page_view_with_echoes<'a>(&'a self, conv: &ConvId, records: &'a [Record], asked: Option<Pos>, before: Option<Pos>) -> PageView<'a> {
         let mut page = Cache::<S>::page_view(records, before);
         if asked.is_none() {
-            let (me, session) = (self.cfg.username.as_str(), self.cfg.session.as_str());
-            page.messages.extend(self.index.echoes.iter().filter(|e| e.conv == *conv).map(|e| MessageView::Echo(e.view(me, session))));
+            page.messages.extend(self.index.echoes.iter().filter(|e| e.conv == *conv).map(|e| MessageView::Echo(self.echo_view(e))));
         }
         page
     }
@@ -1700,6 +1702,15 @@ impl<S: Storage> Cache<S> {
             pending_retractions: self.index.pending.len() as u64,
             dropped: self.dropped,
         }
+    }
+}
+
+/// Adds to a bounded list of things waiting for their message or
+/// conversation; the oldest go first.
+fn remember<T>(list: &mut std::collections::VecDeque<T>, item: T, max: usize) {
+    list.push_back(item);
+    while list.len() > max {
+        list.pop_front();
     }
 }
 

@@ -131,7 +131,7 @@ pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
             CompactItem::AsIs { entry, .. } => entry_of(*entry),
         };
         match item {
-            CompactItem::Read(Fields { entry, f }) => {
+            CompactItem::Read(Fields { f, .. }) => {
                 let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
                 let content = ContentIn {
                     target_type: f[7],
@@ -146,7 +146,7 @@ pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
                     from_name: f[16],
                     target_name: f[17],
                 };
-                let hint = entry_of(entry).map(|e| hints[e].clone()).unwrap_or_default();
+                let hint = entry.map(|e| hints[e].clone()).unwrap_or_default();
                 payload::push(payload::parse_message(&envelope, Some(content), hint, acct), &mut batch);
             }
             CompactItem::AsIs { item, .. } => match entry {

@@ -445,14 +445,12 @@ impl Index {
         crate::text::push_decimal(&mut out, SCHEMA_VERSION as u64);
         out.push_str(",\"n\":");
         crate::text::push_decimal(&mut out, self.next_key);
-        out.push_str(",\"p\":");
-        out.push_str(&serde_json::to_string(&self.pending).expect("ids serialize"));
-        out.push_str(",\"d\":");
-        out.push_str(&serde_json::to_string(&self.dir).expect("directory reference serializes"));
+        push_field(&mut out, "p", &self.pending);
+        push_field(&mut out, "d", &self.dir);
+        // Written only when non-empty: an index without them reads as 0.1.0's.
         if !self.pending_receipts.is_empty() {
             let q: Vec<(u64, u32)> = self.pending_receipts.iter().map(|r| (r.id, r.unread)).collect();
-            out.push_str(",\"q\":");
-            out.push_str(&serde_json::to_string(&q).expect("receipts serialize"));
+            push_field(&mut out, "q", &q);
         }
         if !self.pending_profiles.is_empty() {
             let o: Vec<(&str, Option<&str>, Option<&str>)> = self
@@ -460,13 +458,11 @@ impl Index {
                 .iter()
                 .map(|p| (p.conv.as_str(), p.profile.name.as_deref(), p.profile.avatar.as_deref()))
                 .collect();
-            out.push_str(",\"o\":");
-            out.push_str(&serde_json::to_string(&o).expect("profiles serialize"));
+            push_field(&mut out, "o", &o);
         }
         if !self.echoes.is_empty() {
             let e: Vec<_> = self.echoes.iter().map(crate::echo::to_stored).collect();
-            out.push_str(",\"e\":");
-            out.push_str(&serde_json::to_string(&e).expect("echoes serialize"));
+            push_field(&mut out, "e", &e);
         }
         out.push_str(",\"c\":[");
         for (n, (id, conv)) in self.convs.iter().enumerate() {
@@ -612,6 +608,14 @@ impl Index {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Index { next_key: raw.n, convs, pending: raw.p, dir: raw.d, pending_receipts, pending_profiles, echoes })
     }
+}
+
+/// Appends `,"<key>":<value as JSON>` to an object being written.
+fn push_field<T: Serialize + ?Sized>(out: &mut String, key: &str, value: &T) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+    out.push_str(&serde_json::to_string(value).expect("index fields serialize"));
 }
 
 // ---- chunk values ------------------------------------------------------

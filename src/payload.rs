@@ -78,8 +78,6 @@ pub struct Batch {
     /// receipts), applied once the messages are stored; and what the calls
     /// for receipts, unread updates and conversation lists carry.
     pub state: StateChanges,
-    /// `cacheSent`'s `localId`: the echo the stored message replaces.
-    pub echo: Option<String>,
 }
 
 /// A retraction (`event_type` 55).
