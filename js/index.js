@@ -88,10 +88,12 @@ function Cache(inner, storage) {
 }
 
 // ---- the compact batch (src/compact.rs) ---------------------------------
-// On iOS both this file and the wasm module are interpreted, while
-// JSON.stringify is native: the fields the core reads are picked here by
-// property reads and handed over by position in one JSON.stringify, so the
-// core scans a fraction of the payload and matches no field names. What is
+// On iOS both this file and the wasm module are interpreted, and a string
+// crosses into the module through an interpreted UTF-8 loop, while a
+// Float64Array is copied in natively. So the fields the core reads are
+// picked here by property reads and handed over as numbers, by position:
+// safe integers as themselves, null/missing as NaN, anything else as -(i+1)
+// for value i of one small JSON table (each distinct string once). What is
 // not a plain message or sync entry travels as it was, and the core decides
 // it exactly as it would have in the whole payload.
 
@@ -105,42 +107,65 @@ function plainMessage(m) {
   return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
 }
 
-function readMessage(m, entry, out) {
-  if (!plainMessage(m)) { out.push([entry, m]); return; }
-  var c = m.content;
-  out.push([entry, m.msg_id, m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
-    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.msg_body, c.at_list,
-    c.from_name, c.target_name]);
+function Packer() {
+  this.slots = [];
+  this.values = [];
+  this.strings = new Map();
 }
 
-// `data` as the compact batch's JSON text, or null for the shapes left to the
-// core's reader of the whole payload (one entry or message, or no batch).
+Packer.prototype.put = function (v) {
+  var i;
+  if (v === null || v === undefined) i = NaN;
+  else if (typeof v === 'number' && v >= 0 && Number.isSafeInteger(v)) i = v;
+  else if (typeof v === 'string') {
+    i = this.strings.get(v);
+    if (i === undefined) { this.strings.set(v, i = -this.values.push(v)); }
+  } else i = -this.values.push(v);
+  this.slots.push(i);
+};
+
+function readMessage(m, entry, p) {
+  if (!plainMessage(m)) { p.slots.push(1, entry); p.put(m); return; }
+  var c = m.content;
+  p.slots.push(0, entry);
+  p.put(m.msg_id); p.put(m.ctime_ms); p.put(m.msg_type); p.put(m.from_gid); p.put(m.key); p.put(m.from_username); p.put(m.from_appkey);
+  p.put(c.target_type); p.put(c.target_id); p.put(c.target_appkey); p.put(c.from_id); p.put(c.from_appkey); p.put(c.create_time);
+  p.put(c.msg_type); p.put(c.msg_body); p.put(c.at_list); p.put(c.from_name); p.put(c.target_name);
+}
+
+// `data` as the compact batch ({slots, table}), or null for the shapes left
+// to the core's reader of the whole payload (one entry or message, or no batch).
 function compactBatch(data) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
   if (!list) return null;
-  var hints = [], items = [];
+  var entries = [], p = new Packer();
   for (var i = 0; i < list.length; i++) {
-    var it = list[i];
+    if (isObject(list[i]) && Array.isArray(list[i].msgs)) entries.push(list[i]);
+  }
+  p.slots.push(entries.length);
+  for (i = 0; i < entries.length; i++) {
+    var e = entries[i];
+    p.put(e.msg_type); p.put(e.from_gid); p.put(e.key); p.put(e.from_username); p.put(e.from_appkey); p.put(e.unread_msg_count); p.put(e.receipt_msgs);
+  }
+  for (var n = 0, k = 0; n < list.length; n++) {
+    var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var entry = hints.push([it.msg_type, it.from_gid, it.key, it.from_username, it.from_appkey,
-        it.unread_msg_count, it.receipt_msgs]) - 1;
-      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
-    } else if (isObject(it) && it.msgs != null) {
-      items.push([-1, it]); // an entry whose msgs is not an array: the core says so
+      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], k, p);
+      k++;
     } else {
-      readMessage(it, -1, items);
+      readMessage(it, -1, p);
     }
   }
-  return toJson({ h: hints, m: items }, 'data');
+  return { slots: p.slots, table: toJson(p.values, 'data') };
 }
 
 // data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
 Cache.prototype.cacheMsg = function (data, mode) {
   mode = String(mode);
   var compact = compactBatch(data);
-  var text = compact === null ? toJson(data, 'data') : compact;
+  var text = compact === null ? toJson(data, 'data') : null;
   return JSON.parse(call(this, function (c) {
-    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(text, mode);
+    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(compact.slots, compact.table, mode);
   }));
 };
 

@@ -354,37 +354,40 @@ var JimCache = class {
   /**
    * The same for a compact batch the glue read from the payload (see
    * `compact`).
-   * @param {string} compact
+   * @param {Float64Array} slots
+   * @param {string} table
    * @param {string} mode
    * @returns {string}
    */
-  cacheCompact(compact, mode) {
-    let deferred4_0;
-    let deferred4_1;
+  cacheCompact(slots, table, mode) {
+    let deferred5_0;
+    let deferred5_1;
     try {
       const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
-      const ptr0 = passStringToWasm0(compact, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const ptr0 = passArrayF64ToWasm0(slots, wasm.__wbindgen_malloc);
       const len0 = WASM_VECTOR_LEN;
-      const ptr1 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const ptr1 = passStringToWasm0(table, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
       const len1 = WASM_VECTOR_LEN;
-      wasm.jimcache_cacheCompact(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1);
+      const ptr2 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len2 = WASM_VECTOR_LEN;
+      wasm.jimcache_cacheCompact(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
       var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
       var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
       var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
       var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
-      var ptr3 = r0;
-      var len3 = r1;
+      var ptr4 = r0;
+      var len4 = r1;
       if (r3) {
-        ptr3 = 0;
-        len3 = 0;
+        ptr4 = 0;
+        len4 = 0;
         throw takeObject(r2);
       }
-      deferred4_0 = ptr3;
-      deferred4_1 = len3;
-      return getStringFromWasm0(ptr3, len3);
+      deferred5_0 = ptr4;
+      deferred5_1 = len4;
+      return getStringFromWasm0(ptr4, len4);
     } finally {
       wasm.__wbindgen_add_to_stack_pointer(16);
-      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+      wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
     }
   }
   /**
@@ -905,6 +908,13 @@ function getDataViewMemory0() {
   }
   return cachedDataViewMemory0;
 }
+var cachedFloat64ArrayMemory0 = null;
+function getFloat64ArrayMemory0() {
+  if (cachedFloat64ArrayMemory0 === null || cachedFloat64ArrayMemory0.byteLength === 0) {
+    cachedFloat64ArrayMemory0 = new Float64Array(wasm.memory.buffer);
+  }
+  return cachedFloat64ArrayMemory0;
+}
 function getStringFromWasm0(ptr, len) {
   return decodeText(ptr >>> 0, len);
 }
@@ -930,6 +940,12 @@ heap.push(void 0, null, true, false);
 var heap_next = heap.length;
 function isLikeNone(x) {
   return x === void 0 || x === null;
+}
+function passArrayF64ToWasm0(arg, malloc) {
+  const ptr = malloc(arg.length * 8, 8) >>> 0;
+  getFloat64ArrayMemory0().set(arg, ptr / 8);
+  WASM_VECTOR_LEN = arg.length;
+  return ptr;
 }
 function passStringToWasm0(arg, malloc, realloc) {
   if (realloc === void 0) {
@@ -1192,65 +1208,85 @@ function isObject(v) {
 function plainMessage(m) {
   return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
 }
-function readMessage(m, entry, out) {
+function Packer() {
+  this.slots = [];
+  this.values = [];
+  this.strings = /* @__PURE__ */ new Map();
+}
+Packer.prototype.put = function(v) {
+  var i;
+  if (v === null || v === void 0) i = NaN;
+  else if (typeof v === "number" && v >= 0 && Number.isSafeInteger(v)) i = v;
+  else if (typeof v === "string") {
+    i = this.strings.get(v);
+    if (i === void 0) {
+      this.strings.set(v, i = -this.values.push(v));
+    }
+  } else i = -this.values.push(v);
+  this.slots.push(i);
+};
+function readMessage(m, entry, p) {
   if (!plainMessage(m)) {
-    out.push([entry, m]);
+    p.slots.push(1, entry);
+    p.put(m);
     return;
   }
   var c = m.content;
-  out.push([
-    entry,
-    m.msg_id,
-    m.ctime_ms,
-    m.msg_type,
-    m.from_gid,
-    m.key,
-    m.from_username,
-    m.from_appkey,
-    c.target_type,
-    c.target_id,
-    c.target_appkey,
-    c.from_id,
-    c.from_appkey,
-    c.create_time,
-    c.msg_type,
-    c.msg_body,
-    c.at_list,
-    c.from_name,
-    c.target_name
-  ]);
+  p.slots.push(0, entry);
+  p.put(m.msg_id);
+  p.put(m.ctime_ms);
+  p.put(m.msg_type);
+  p.put(m.from_gid);
+  p.put(m.key);
+  p.put(m.from_username);
+  p.put(m.from_appkey);
+  p.put(c.target_type);
+  p.put(c.target_id);
+  p.put(c.target_appkey);
+  p.put(c.from_id);
+  p.put(c.from_appkey);
+  p.put(c.create_time);
+  p.put(c.msg_type);
+  p.put(c.msg_body);
+  p.put(c.at_list);
+  p.put(c.from_name);
+  p.put(c.target_name);
 }
 function compactBatch(data) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
   if (!list) return null;
-  var hints = [], items = [];
+  var entries = [], p = new Packer();
   for (var i = 0; i < list.length; i++) {
-    var it = list[i];
+    if (isObject(list[i]) && Array.isArray(list[i].msgs)) entries.push(list[i]);
+  }
+  p.slots.push(entries.length);
+  for (i = 0; i < entries.length; i++) {
+    var e = entries[i];
+    p.put(e.msg_type);
+    p.put(e.from_gid);
+    p.put(e.key);
+    p.put(e.from_username);
+    p.put(e.from_appkey);
+    p.put(e.unread_msg_count);
+    p.put(e.receipt_msgs);
+  }
+  for (var n = 0, k = 0; n < list.length; n++) {
+    var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var entry = hints.push([
-        it.msg_type,
-        it.from_gid,
-        it.key,
-        it.from_username,
-        it.from_appkey,
-        it.unread_msg_count,
-        it.receipt_msgs
-      ]) - 1;
-      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], entry, items);
-    } else if (isObject(it) && it.msgs != null) {
-      items.push([-1, it]);
+      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], k, p);
+      k++;
     } else {
-      readMessage(it, -1, items);
+      readMessage(it, -1, p);
     }
   }
-  return toJson({ h: hints, m: items }, "data");
+  return { slots: p.slots, table: toJson(p.values, "data") };
 }
 Cache.prototype.cacheMsg = function(data, mode) {
   mode = String(mode);
   var compact = compactBatch(data);
-  var text = compact === null ? toJson(data, "data") : compact;
+  var text = compact === null ? toJson(data, "data") : null;
   return JSON.parse(call(this, function(c) {
-    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(text, mode);
+    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(compact.slots, compact.table, mode);
   }));
 };
 Cache.prototype.cacheSent = function(data, msg, localId) {

@@ -196,9 +196,9 @@ impl JimCache {
     /// The same for a compact batch the glue read from the payload (see
     /// `compact`).
     #[wasm_bindgen(js_name = cacheCompact)]
-    pub fn cache_compact(&mut self, compact: &str, mode: &str) -> Result<String, JsValue> {
+    pub fn cache_compact(&mut self, slots: &[f64], table: &str, mode: &str) -> Result<String, JsValue> {
         Mode::parse(mode).map_err(js_error)?;
-        self.inner.cache_compact_json(compact).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.cache_compact(slots, table).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// A send's `onSuccess(data, msg)`, both as JSON.

@@ -531,8 +531,8 @@ impl<S: Storage> Cache<S> {
 
     /// [`Cache::cache_messages_json`] for the compact batch the JS glue reads
     /// from a payload (see [`crate::compact`]): the same batch, the same result.
-    pub fn cache_compact_json(&mut self, text: &str) -> Result<Report> {
-        let batch = crate::compact::parse_compact(text, self.account())?;
+    pub fn cache_compact(&mut self, slots: &[f64], table: &str) -> Result<Report> {
+        let batch = crate::compact::parse_compact(slots, table, self.account())?;
         self.apply(&batch, &[])
     }
 

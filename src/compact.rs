@@ -1,137 +1,216 @@
 //! The compact batch: what the JS glue hands the core for `cacheMsg`.
 //!
-//! On iOS the module runs in an interpreter, so every byte the core scans
-//! costs far more than the engine's native `JSON.stringify`. The glue
-//! therefore reads each SDK message with property reads and passes only the
-//! fields [`crate::payload`] looks at, by position, in one native
-//! `JSON.stringify` of the whole batch:
+//! On iOS the module runs in an interpreter, and a string crosses into it
+//! through an interpreted UTF-8 loop (~0.6 µs a character in
+//! JavaScriptCore without JIT), while copying a `Float64Array` into linear
+//! memory is one native call. So the glue reads each SDK message with
+//! property reads and hands the fields [`crate::payload`] looks at over as
+//! **numbers**, by position, plus one small JSON array (the *table*) of the
+//! values that are not plain integers, each distinct string once:
 //!
 //! ```text
-//! {"h": [[msg_type, from_gid, key, from_username, from_appkey,
-//!         unread_msg_count, receipt_msgs], ...],                        sync entries' own fields
-//!  "m": [[h, msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
-//!         target_type, target_id, target_appkey, from_id, content.from_appkey,
-//!         create_time, content.msg_type, msg_body, at_list,
-//!         from_name, target_name], ...                                  a message read by the glue
-//!        [h, item], ...]}                                               anything else, as it was
+//! slots: [n_entries,
+//!         msg_type, from_gid, key, from_username, from_appkey,
+//!         unread_msg_count, receipt_msgs,                     × n_entries (sync entries' own fields)
+//!         0, entry, msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
+//!            target_type, target_id, target_appkey, from_id, content.from_appkey,
+//!            create_time, content.msg_type, msg_body, at_list,
+//!            from_name, target_name,                          a message read by the glue
+//!         1, entry, item, ...]                                anything else, as it was
+//! table: JSON array of values
 //! ```
 //!
-//! `h` is the index of the message's sync entry in `"h"`, or -1. A missing
-//! field is `null`, which the payload reader treats as absent. Whatever the
-//! glue does not recognise (not an object, no `content` object, an entry
-//! whose `msgs` is not an array) travels as the original item, and the
-//! payload reader's own lenient path decides it, with the same reasons: the
-//! decisions stay in one place. `tests/compact.rs` checks that both routes
-//! give the same batch for every fixture and hostile input.
+//! A field is `NaN` when missing or `null`, its value when it is a safe
+//! integer ≥ 0, and `-(i + 1)` for the table's value `i` otherwise (strings,
+//! objects, other numbers). `entry` is the index of the message's sync entry,
+//! or -1. The core turns each field back into the exact JSON text it stood
+//! for (integers are printed, table values are borrowed from the table's
+//! text), so the payload reader decides exactly as on the whole payload.
+//! Whatever the glue does not recognise (not an object, no `content` object,
+//! an entry whose `msgs` is not an array) travels as the original item, and
+//! the payload reader's own lenient path decides it, with the same reasons:
+//! the decisions stay in one place. `tests/compact.rs` checks that both
+//! routes give the same batch for every fixture and hostile input.
 
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item};
-use crate::raw::{Raw, ScanError, Scanner};
+use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, MAX_SAFE};
+use crate::raw::{Raw, Scanner};
+use crate::text::push_decimal;
 
+/// Fields of a sync entry the glue reads.
+const ENTRY_FIELDS: usize = 7;
 /// Fields of a message the glue reads.
 const MESSAGE_FIELDS: usize = 18;
 
-/// A message the glue read: its entry (-1: none) and its fields.
-struct Fields<'a> {
-    entry: i64,
-    f: [Option<Raw<'a>>; MESSAGE_FIELDS],
+/// One field as the glue passed it.
+#[derive(Debug, Clone, Copy)]
+enum Cell {
+    None,
+    /// A safe integer ≥ 0, until it is printed into the digits text.
+    Int(u64),
+    /// Its printed text: `digits[from..to]`.
+    Digits { from: u32, to: u32 },
+    /// The table's value at this index.
+    Table(usize),
 }
 
-/// One element of `"m"`.
-enum CompactItem<'a> {
-    Read(Fields<'a>),
+/// One message or other item of the batch, as cells.
+enum ItemCells {
+    Read { entry: i64, f: [Cell; MESSAGE_FIELDS] },
     /// Anything else, as the SDK gave it, with its entry.
-    AsIs { entry: i64, item: Raw<'a> },
+    AsIs { entry: i64, item: Cell },
 }
 
-/// Reads `"h"`: each entry's own seven fields.
-fn read_hints<'a>(s: &mut Scanner<'a>) -> std::result::Result<Vec<Hint<'a>>, ScanError> {
-    let mut hints = Vec::new();
-    s.expect("[")?;
-    if !s.any_elements() {
-        return Ok(hints);
+fn unreadable(what: &str) -> Error {
+    Error::BadPayload(format!("compact batch from the glue is unreadable: {what}"))
+}
+
+/// Reads the slots front to back.
+struct SlotReader<'s> {
+    slots: &'s [f64],
+    at: usize,
+    table_len: usize,
+}
+
+impl SlotReader<'_> {
+    fn next(&mut self) -> Result<f64> {
+        let v = *self.slots.get(self.at).ok_or_else(|| unreadable("it ends early"))?;
+        self.at += 1;
+        Ok(v)
     }
-    loop {
-        s.expect("[")?;
-        let mut h = [None; 7];
-        for (i, slot) in h.iter_mut().enumerate() {
-            if i > 0 {
-                s.expect(",")?;
-            }
-            *slot = s.optional()?;
+
+    /// An integer from `min` up (a count, a tag, an entry number).
+    fn integer(&mut self, min: i64) -> Result<i64> {
+        let v = self.next()?;
+        if v.fract() != 0.0 || v < min as f64 || v > MAX_SAFE as f64 {
+            return Err(unreadable("a count or entry number is not an integer in range"));
         }
-        s.expect("]")?;
-        hints.push(payload::entry_hint(EntryFields {
-            msg_type: h[0],
-            from_gid: h[1],
-            key: h[2],
-            from_username: h[3],
-            from_appkey: h[4],
-            unread_msg_count: h[5],
-            receipt_msgs: h[6],
-        }));
-        if !s.more()? {
-            return Ok(hints);
+        Ok(v as i64)
+    }
+
+    fn cell(&mut self) -> Result<Cell> {
+        let v = self.next()?;
+        if v.is_nan() {
+            Ok(Cell::None)
+        } else if v >= 0.0 && v.fract() == 0.0 && v <= MAX_SAFE as f64 {
+            Ok(Cell::Int(v as u64))
+        } else if v < 0.0 && (-v - 1.0).fract() == 0.0 && -v - 1.0 < self.table_len as f64 {
+            Ok(Cell::Table((-v - 1.0) as usize))
+        } else {
+            Err(unreadable("a field is neither an integer nor a table index"))
         }
+    }
+
+    fn cells<const N: usize>(&mut self) -> Result<[Cell; N]> {
+        let mut f = [Cell::None; N];
+        for c in f.iter_mut() {
+            *c = self.cell()?;
+        }
+        Ok(f)
     }
 }
 
-/// Reads one element of `"m"`.
-fn read_item<'a>(s: &mut Scanner<'a>) -> std::result::Result<CompactItem<'a>, ScanError> {
-    s.expect("[")?;
-    let entry = s.integer()?;
-    s.expect(",")?;
-    let first = s.value()?;
-    if !s.more()? {
-        return Ok(CompactItem::AsIs { entry, item: first });
-    }
-    let mut f: [Option<Raw<'a>>; MESSAGE_FIELDS] = [None; MESSAGE_FIELDS];
-    f[0] = Some(first).filter(|r| r.get() != "null");
-    for (i, slot) in f.iter_mut().enumerate().skip(1) {
-        if i > 1 {
-            s.expect(",")?;
-        }
-        *slot = s.optional()?;
-    }
-    s.expect("]")?;
-    Ok(CompactItem::Read(Fields { entry, f }))
-}
-
-/// Parses a compact batch (see the module docs) into the same [`Batch`]
-/// [`payload::parse_messages_json`] makes of the payload it was read from.
-pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
-    let bad = |e: ScanError| Error::BadPayload(format!("compact batch from the glue is unreadable at byte {}", e.0));
-    let mut s = Scanner::new(text);
-    s.expect("{").and_then(|_| s.expect("\"h\"")).and_then(|_| s.expect(":")).map_err(bad)?;
-    let hints = read_hints(&mut s).map_err(bad)?;
-    s.expect(",").and_then(|_| s.expect("\"m\"")).and_then(|_| s.expect(":")).and_then(|_| s.expect("[")).map_err(bad)?;
-    let mut items = Vec::new();
+/// The table's values, as their JSON texts.
+fn read_table(table: &str) -> Result<Vec<Raw<'_>>> {
+    let bad = |_| unreadable("its table is not a JSON array");
+    let mut s = Scanner::new(table);
+    let mut values = Vec::new();
+    s.expect("[").map_err(bad)?;
     if s.any_elements() {
         loop {
-            items.push(read_item(&mut s).map_err(bad)?);
+            values.push(s.value().map_err(bad)?);
             if !s.more().map_err(bad)? {
                 break;
             }
         }
     }
-    s.expect("}").map_err(bad)?;
     if !s.at_end() {
-        return Err(Error::BadPayload("compact batch from the glue has text after its end".into()));
+        return Err(unreadable("its table has text after its end"));
     }
+    Ok(values)
+}
+
+/// Prints every integer cell into one text, so that each becomes the JSON
+/// text of a number borrowed from it.
+fn print_integers<'c>(cells: impl Iterator<Item = &'c mut Cell>, digits: &mut String) {
+    for c in cells {
+        if let Cell::Int(n) = *c {
+            let from = digits.len() as u32;
+            push_decimal(digits, n);
+            *c = Cell::Digits { from, to: digits.len() as u32 };
+        }
+    }
+}
+
+/// The JSON text a cell stands for; `None` for a missing field or `null`.
+fn raw_of<'a>(c: Cell, table: &[Raw<'a>], digits: &'a str) -> Option<Raw<'a>> {
+    match c {
+        Cell::None | Cell::Int(_) => None,
+        Cell::Digits { from, to } => Some(Raw::trusted(&digits[from as usize..to as usize])),
+        Cell::Table(i) => Some(table[i]).filter(|r| r.get() != "null"),
+    }
+}
+
+/// Parses a compact batch (see the module docs) into the same [`Batch`]
+/// [`payload::parse_messages_json`] makes of the payload it was read from.
+pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch> {
+    let table = read_table(table)?;
+    let mut r = SlotReader { slots, at: 0, table_len: table.len() };
+    let n_hints = r.integer(0)? as usize;
+    if n_hints > slots.len() / ENTRY_FIELDS {
+        return Err(unreadable("more entries than slots"));
+    }
+    let mut hint_cells: Vec<[Cell; ENTRY_FIELDS]> = Vec::with_capacity(n_hints);
+    for _ in 0..n_hints {
+        hint_cells.push(r.cells()?);
+    }
+    let mut item_cells = Vec::new();
+    while r.at < slots.len() {
+        let tag = r.integer(0)?;
+        let entry = r.integer(-1)?;
+        item_cells.push(match tag {
+            0 => ItemCells::Read { entry, f: r.cells()? },
+            1 => ItemCells::AsIs { entry, item: r.cell()? },
+            _ => return Err(unreadable("an item tag is neither 0 nor 1")),
+        });
+    }
+    let mut digits = String::with_capacity(slots.len() * 4);
+    print_integers(hint_cells.iter_mut().flatten(), &mut digits);
+    for item in &mut item_cells {
+        match item {
+            ItemCells::Read { f, .. } => print_integers(f.iter_mut(), &mut digits),
+            ItemCells::AsIs { item, .. } => print_integers(std::iter::once(item), &mut digits),
+        }
+    }
+    let raw = |c: Cell| raw_of(c, &table, &digits);
+    let hints: Vec<Hint> = hint_cells
+        .iter()
+        .map(|h| {
+            payload::entry_hint(EntryFields {
+                msg_type: raw(h[0]),
+                from_gid: raw(h[1]),
+                key: raw(h[2]),
+                from_username: raw(h[3]),
+                from_appkey: raw(h[4]),
+                unread_msg_count: raw(h[5]),
+                receipt_msgs: raw(h[6]),
+            })
+        })
+        .collect();
     let entry_of = |i: i64| usize::try_from(i).ok().filter(|&i| i < hints.len());
     // Each entry's first accepted message names its conversation.
     let mut first: Vec<Option<ConvId>> = vec![None; hints.len()];
     let mut nested = Vec::new();
     let mut batch = Batch::default();
-    for item in items {
+    for item in item_cells {
         let before = batch.messages.len();
         let entry = match &item {
-            CompactItem::Read(f) => entry_of(f.entry),
-            CompactItem::AsIs { entry, .. } => entry_of(*entry),
+            ItemCells::Read { entry, .. } | ItemCells::AsIs { entry, .. } => entry_of(*entry),
         };
         match item {
-            CompactItem::Read(Fields { f, .. }) => {
+            ItemCells::Read { f, .. } => {
+                let f = f.map(raw);
                 let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
                 let content = ContentIn {
                     target_type: f[7],
@@ -149,10 +228,13 @@ pub fn parse_compact(text: &str, acct: Account) -> Result<Batch> {
                 let hint = entry.map(|e| hints[e].clone()).unwrap_or_default();
                 payload::push(payload::parse_message(&envelope, Some(content), hint, acct), &mut batch);
             }
-            CompactItem::AsIs { item, .. } => match entry {
-                Some(e) => payload::parse_entry_message(item, &hints[e], acct, &mut batch),
-                None => nested.extend(payload::parse_item(item, acct, &mut batch)),
-            },
+            ItemCells::AsIs { item, .. } => {
+                let item = raw(item).unwrap_or(Raw::trusted("null"));
+                match entry {
+                    Some(e) => payload::parse_entry_message(item, &hints[e], acct, &mut batch),
+                    None => nested.extend(payload::parse_item(item, acct, &mut batch)),
+                }
+            }
         }
         if let (Some(e), Some(m)) = (entry, batch.messages.get(before)) {
             if first[e].is_none() {

@@ -33,7 +33,7 @@ use crate::record::{capped_name, empty_body, Kind, Record};
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// Largest id (and time) kept exactly by a JS number.
-const MAX_SAFE: u64 = (1 << 53) - 1;
+pub(crate) const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// Values of `ctime_ms` below this are taken as seconds (1973 in ms).
 const SECONDS_BELOW: u64 = 100_000_000_000;

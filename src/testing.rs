@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use crate::index::{parse_chunk, Index, Slot};
 use crate::namespace::Namespace;
 use crate::{Cache, Config, ConvId, MemoryStorage, Mode, Pos, StorageErrorKind};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// What storage holds for one account, read without the cache.
 #[derive(Debug, Default)]
@@ -101,46 +101,107 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
 }
 
 
+/// A compact batch: the numbers and the table the glue hands the core.
+#[derive(Debug, Clone, Default)]
+pub struct CompactBatch {
+    pub slots: Vec<f64>,
+    pub table: String,
+}
+
+/// Packs field values as the glue's `Packer` does (js/index.js): safe
+/// integers ≥ 0 as themselves, `null`/missing as NaN, anything else as a
+/// reference into the table, each distinct string once.
+#[derive(Default)]
+struct Packer {
+    slots: Vec<f64>,
+    values: Vec<Value>,
+    strings: HashMap<String, usize>,
+}
+
+impl Packer {
+    fn put(&mut self, v: &Value) {
+        let slot = match v {
+            Value::Null => f64::NAN,
+            Value::Number(n) if n.as_u64().is_some_and(|u| u < 1 << 53) => n.as_u64().unwrap() as f64,
+            Value::String(s) => {
+                let next = self.values.len();
+                let i = *self.strings.entry(s.clone()).or_insert(next);
+                if i == next {
+                    self.values.push(v.clone());
+                }
+                -1.0 - i as f64
+            }
+            other => {
+                self.values.push(other.clone());
+                -(self.values.len() as f64)
+            }
+        };
+        self.slots.push(slot);
+    }
+}
+
 /// What the JS glue's `compactBatch` (js/index.js) makes of a payload, for
 /// tests: the same rules, over a parsed value. `None` where the glue hands
 /// the whole payload to the core instead.
-pub fn compact_of(data: &Value) -> Option<String> {
+pub fn compact_of(data: &Value) -> Option<CompactBatch> {
     let obj = |v: &Value| v.as_object().is_some();
     let field = |v: &Value, k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     let plain = |m: &Value| obj(m) && field(m, "msgs").is_null() && field(m, "messages").is_null() && obj(&field(m, "content"));
-    let read = |m: &Value, entry: i64, out: &mut Vec<Value>| {
-        if !plain(m) {
-            out.push(json!([entry, m]));
-            return;
-        }
-        let c = &m["content"];
-        let mut t = vec![json!(entry)];
-        t.extend(["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"].map(|k| field(m, k)));
-        t.extend(
-            ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list", "from_name", "target_name"]
-                .map(|k| field(c, k)),
-        );
-        out.push(Value::Array(t));
-    };
     let list = match data {
         Value::Array(a) => a,
         Value::Object(o) => o.get("messages")?.as_array()?,
         _ => return None,
     };
-    let (mut hints, mut items) = (Vec::new(), Vec::new());
+    let mut hints = Vec::new();
+    let mut items: Vec<(i64, &Value)> = Vec::new();
     for it in list {
         match it.get("msgs") {
             Some(Value::Array(msgs)) if obj(it) => {
-                hints.push(json!(["msg_type", "from_gid", "key", "from_username", "from_appkey", "unread_msg_count", "receipt_msgs"].map(|k| field(it, k))));
-                for m in msgs {
-                    read(m, hints.len() as i64 - 1, &mut items);
-                }
+                hints.push(it);
+                items.extend(msgs.iter().map(|m| (hints.len() as i64 - 1, m)));
             }
-            Some(v) if obj(it) && !v.is_null() => items.push(json!([-1, it])),
-            _ => read(it, -1, &mut items),
+            _ => items.push((-1, it)),
         }
     }
-    Some(json!({"h": hints, "m": items}).to_string())
+    let mut p = Packer::default();
+    p.slots.push(hints.len() as f64);
+    for h in &hints {
+        for k in ["msg_type", "from_gid", "key", "from_username", "from_appkey", "unread_msg_count", "receipt_msgs"] {
+            p.put(&field(h, k));
+        }
+    }
+    for (entry, m) in items {
+        if !plain(m) {
+            p.slots.extend([1.0, entry as f64]);
+            p.put(m);
+            continue;
+        }
+        p.slots.extend([0.0, entry as f64]);
+        let c = &m["content"];
+        for k in ["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"] {
+            p.put(&field(m, k));
+        }
+        for k in ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list", "from_name", "target_name"] {
+            p.put(&field(c, k));
+        }
+    }
+    Some(CompactBatch { table: Value::Array(p.values).to_string(), slots: p.slots })
+}
+
+/// Arbitrary bytes as compact-batch slots, for the fuzzer: mostly small
+/// integers (counts, tags, entries, table indexes), some NaN and odd values.
+fn slots_of(data: &[u8]) -> Vec<f64> {
+    data.iter()
+        .map(|&b| match b {
+            0..=239 => (b % 48) as f64 - 12.0,
+            240..=247 => f64::NAN,
+            248 => 0.5,
+            249 => f64::INFINITY,
+            250 => -f64::INFINITY,
+            251 => 9007199254740992.0,
+            _ => 1717400000000.0 + b as f64,
+        })
+        .collect()
 }
 
 /// Both routes into the core (the whole payload, and the compact batch the
@@ -148,7 +209,7 @@ pub fn compact_of(data: &Value) -> Option<String> {
 pub fn assert_same_batch(v: &Value, acct: crate::payload::Account) {
     let Some(compact) = compact_of(v) else { return };
     let whole = crate::payload::parse_messages(v, Mode::Realtime, acct).map(|b| format!("{b:?}"));
-    let read = crate::compact::parse_compact(&compact, acct).map(|b| format!("{b:?}"));
+    let read = crate::compact::parse_compact(&compact.slots, &compact.table, acct).map(|b| format!("{b:?}"));
     match (whole, read) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "compact route differs for {v}"),
         (a, b) => panic!("routes disagree on {v}: {a:?} vs {b:?}"),
@@ -164,7 +225,7 @@ pub fn payload(data: &[u8]) {
     }
     // The compact reader takes anything without panicking, and its scanner
     // accepts exactly the JSON serde accepts.
-    let _ = crate::compact::parse_compact(text, acct);
+    let _ = crate::compact::parse_compact(&slots_of(data), text, acct);
     let mut scan = crate::raw::Scanner::new(text);
     let scanned = scan.value().is_ok() && scan.at_end();
     let serde_ok = serde_json::from_str::<&serde_json::value::RawValue>(text).is_ok();
