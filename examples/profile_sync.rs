@@ -27,11 +27,11 @@ fn main() {
     let batch = compact_of(&Value::Array(sync)).expect("compact");
     let (mut cache, _) = Cache::open(MemoryStorage::new(), Config::new(APPKEY, "wx_alice")).expect("open");
     if what != "first" {
-        cache.cache_compact(&batch.slots, &batch.table).expect("first");
+        cache.cache_compact(&batch.slots, &batch.table, &mut |w| Ok(batch.bodies_for(w))).expect("first");
     }
     let n = if what == "realtime" { 1 } else { 5 };
     for _ in 0..n {
-        let r = cache.cache_compact(&batch.slots, &batch.table).expect("again");
+        let r = cache.cache_compact(&batch.slots, &batch.table, &mut |w| Ok(batch.bodies_for(w))).expect("again");
         eprintln!("added {} duplicates {}", r.added, r.duplicates);
     }
 }

@@ -95,7 +95,9 @@ function Cache(inner, storage) {
 // safe integers as themselves, null/missing as NaN, anything else as -(i+1)
 // for value i of one small JSON table (each distinct string once). What is
 // not a plain message or sync entry travels as it was, and the core decides
-// it exactly as it would have in the whole payload.
+// it exactly as it would have in the whole payload. Bodies stay here: the
+// core asks for the bodies of the messages it stores (bodiesOf), so the
+// duplicates of a re-sync never cross.
 
 function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -108,6 +110,7 @@ function plainMessage(m) {
 }
 
 function Packer() {
+  this.contents = []; // by body number
   this.slots = [];
   this.values = [];
   this.strings = new Map();
@@ -130,10 +133,20 @@ function readMessage(m, entry, p) {
   p.slots.push(0, entry);
   p.put(m.msg_id); p.put(m.ctime_ms); p.put(m.msg_type); p.put(m.from_gid); p.put(m.key); p.put(m.from_username); p.put(m.from_appkey);
   p.put(c.target_type); p.put(c.target_id); p.put(c.target_appkey); p.put(c.from_id); p.put(c.from_appkey); p.put(c.create_time);
-  p.put(c.msg_type); p.put(c.msg_body); p.put(c.at_list); p.put(c.from_name); p.put(c.target_name);
+  p.put(c.msg_type); p.slots.push(p.contents.push(c) - 1); p.put(c.from_name); p.put(c.target_name);
 }
 
-// `data` as the compact batch ({slots, table}), or null for the shapes left
+// The JSON text of [msg_body, at_list] of each numbered message.
+function bodiesOf(contents, numbers) {
+  var pairs = [];
+  for (var i = 0; i < numbers.length; i++) {
+    var c = contents[numbers[i]];
+    pairs.push(c ? [c.msg_body, c.at_list] : [null, null]);
+  }
+  return toJson(pairs, 'a message body');
+}
+
+// `data` as the compact batch ({slots, table, contents}), or null for the shapes left
 // to the core's reader of the whole payload (one entry or message, or no batch).
 function compactBatch(data) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
@@ -156,7 +169,7 @@ function compactBatch(data) {
       readMessage(it, -1, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, 'data') };
+  return { slots: p.slots, table: toJson(p.values, 'data'), contents: p.contents };
 }
 
 // data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
@@ -165,7 +178,8 @@ Cache.prototype.cacheMsg = function (data, mode) {
   var compact = compactBatch(data);
   var text = compact === null ? toJson(data, 'data') : null;
   return JSON.parse(call(this, function (c) {
-    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(compact.slots, compact.table, mode);
+    if (compact === null) return c.cacheMsg(text, mode);
+    return c.cacheCompact(compact.slots, compact.table, mode, function (numbers) { return bodiesOf(compact.contents, numbers); });
   }));
 };
 

@@ -156,10 +156,12 @@ __export(jim_cache_bg_exports, {
   JimCache: () => JimCache,
   __wbg___wbindgen_string_get_0380ccaa2f57f0d9: () => __wbg___wbindgen_string_get_0380ccaa2f57f0d9,
   __wbg___wbindgen_throw_41e9ee4f547fc59a: () => __wbg___wbindgen_throw_41e9ee4f547fc59a,
+  __wbg_call_187d372bd5fdd4aa: () => __wbg_call_187d372bd5fdd4aa,
   __wbg_get_31af05bd4842a84f: () => __wbg_get_31af05bd4842a84f,
   __wbg_get_df0edf3c5e8dad9e: () => __wbg_get_df0edf3c5e8dad9e,
   __wbg_keys_24641d5a8888bee1: () => __wbg_keys_24641d5a8888bee1,
   __wbg_new_343a093a3c2ffb4e: () => __wbg_new_343a093a3c2ffb4e,
+  __wbg_new_from_slice_37a3c3a194266cb8: () => __wbg_new_from_slice_37a3c3a194266cb8,
   __wbg_remove_b20afee15d07fe4b: () => __wbg_remove_b20afee15d07fe4b,
   __wbg_setAppended_4507ec3f816e8a60: () => __wbg_setAppended_4507ec3f816e8a60,
   __wbg_set_1266e9b6c94e53a9: () => __wbg_set_1266e9b6c94e53a9,
@@ -354,12 +356,16 @@ var JimCache = class {
   /**
    * The same for a compact batch the glue read from the payload (see
    * `compact`).
+   * `bodies(numbers)` returns the JSON text of those messages'
+   * `[msg_body, at_list]` pairs; the core calls it at most once, for the
+   * messages it stores.
    * @param {Float64Array} slots
    * @param {string} table
    * @param {string} mode
+   * @param {Function} bodies
    * @returns {string}
    */
-  cacheCompact(slots, table, mode) {
+  cacheCompact(slots, table, mode, bodies) {
     let deferred5_0;
     let deferred5_1;
     try {
@@ -370,7 +376,7 @@ var JimCache = class {
       const len1 = WASM_VECTOR_LEN;
       const ptr2 = passStringToWasm0(mode, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
       const len2 = WASM_VECTOR_LEN;
-      wasm.jimcache_cacheCompact(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2);
+      wasm.jimcache_cacheCompact(retptr, this.__wbg_ptr, ptr0, len0, ptr1, len1, ptr2, len2, addBorrowedObject(bodies));
       var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
       var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
       var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
@@ -387,6 +393,7 @@ var JimCache = class {
       return getStringFromWasm0(ptr4, len4);
     } finally {
       wasm.__wbindgen_add_to_stack_pointer(16);
+      heap[stack_pointer++] = void 0;
       wasm.__wbindgen_free(deferred5_0, deferred5_1, 1);
     }
   }
@@ -818,6 +825,12 @@ function __wbg___wbindgen_string_get_0380ccaa2f57f0d9(arg0, arg1) {
 function __wbg___wbindgen_throw_41e9ee4f547fc59a(arg0, arg1) {
   throw new Error(getStringFromWasm0(arg0, arg1));
 }
+function __wbg_call_187d372bd5fdd4aa() {
+  return handleError(function(arg0, arg1, arg2) {
+    const ret = getObject(arg0).call(getObject(arg1), getObject(arg2));
+    return addHeapObject(ret);
+  }, arguments);
+}
 function __wbg_get_31af05bd4842a84f() {
   return handleError(function(arg0, arg1) {
     const ret = Reflect.get(getObject(arg0), getObject(arg1));
@@ -844,6 +857,10 @@ function __wbg_keys_24641d5a8888bee1() {
 }
 function __wbg_new_343a093a3c2ffb4e(arg0, arg1) {
   const ret = new Error(getStringFromWasm0(arg0, arg1));
+  return addHeapObject(ret);
+}
+function __wbg_new_from_slice_37a3c3a194266cb8(arg0, arg1) {
+  const ret = new Uint32Array(getArrayU32FromWasm0(arg0, arg1));
   return addHeapObject(ret);
 }
 function __wbg_remove_b20afee15d07fe4b() {
@@ -896,10 +913,19 @@ function addHeapObject(obj) {
   heap[idx] = obj;
   return idx;
 }
+function addBorrowedObject(obj) {
+  if (stack_pointer == 1) throw new Error("out of js stack");
+  heap[--stack_pointer] = obj;
+  return stack_pointer;
+}
 function dropObject(idx) {
   if (idx < 1028) return;
   heap[idx] = heap_next;
   heap_next = idx;
+}
+function getArrayU32FromWasm0(ptr, len) {
+  ptr = ptr >>> 0;
+  return getUint32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
 }
 var cachedDataViewMemory0 = null;
 function getDataViewMemory0() {
@@ -917,6 +943,13 @@ function getFloat64ArrayMemory0() {
 }
 function getStringFromWasm0(ptr, len) {
   return decodeText(ptr >>> 0, len);
+}
+var cachedUint32ArrayMemory0 = null;
+function getUint32ArrayMemory0() {
+  if (cachedUint32ArrayMemory0 === null || cachedUint32ArrayMemory0.byteLength === 0) {
+    cachedUint32ArrayMemory0 = new Uint32Array(wasm.memory.buffer);
+  }
+  return cachedUint32ArrayMemory0;
 }
 var cachedUint8ArrayMemory0 = null;
 function getUint8ArrayMemory0() {
@@ -977,6 +1010,7 @@ function passStringToWasm0(arg, malloc, realloc) {
   WASM_VECTOR_LEN = offset;
   return ptr;
 }
+var stack_pointer = 1024;
 function takeObject(idx) {
   const ret = getObject(idx);
   dropObject(idx);
@@ -1209,6 +1243,7 @@ function plainMessage(m) {
   return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
 }
 function Packer() {
+  this.contents = [];
   this.slots = [];
   this.values = [];
   this.strings = /* @__PURE__ */ new Map();
@@ -1247,10 +1282,17 @@ function readMessage(m, entry, p) {
   p.put(c.from_appkey);
   p.put(c.create_time);
   p.put(c.msg_type);
-  p.put(c.msg_body);
-  p.put(c.at_list);
+  p.slots.push(p.contents.push(c) - 1);
   p.put(c.from_name);
   p.put(c.target_name);
+}
+function bodiesOf(contents, numbers) {
+  var pairs = [];
+  for (var i = 0; i < numbers.length; i++) {
+    var c = contents[numbers[i]];
+    pairs.push(c ? [c.msg_body, c.at_list] : [null, null]);
+  }
+  return toJson(pairs, "a message body");
 }
 function compactBatch(data) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
@@ -1279,14 +1321,17 @@ function compactBatch(data) {
       readMessage(it, -1, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, "data") };
+  return { slots: p.slots, table: toJson(p.values, "data"), contents: p.contents };
 }
 Cache.prototype.cacheMsg = function(data, mode) {
   mode = String(mode);
   var compact = compactBatch(data);
   var text = compact === null ? toJson(data, "data") : null;
   return JSON.parse(call(this, function(c) {
-    return compact === null ? c.cacheMsg(text, mode) : c.cacheCompact(compact.slots, compact.table, mode);
+    if (compact === null) return c.cacheMsg(text, mode);
+    return c.cacheCompact(compact.slots, compact.table, mode, function(numbers) {
+      return bodiesOf(compact.contents, numbers);
+    });
   }));
 };
 Cache.prototype.cacheSent = function(data, msg, localId) {

@@ -29,7 +29,7 @@ rm -rf build/bg
 wasm-bindgen --target bundler --out-dir build/bg target/mvp/wasm32-unknown-unknown/release/jim_cache.wasm
 
 mkdir -p "$OUT"
-"$BIN/wasm-opt" -Oz --mvp-features --strip-debug --strip-producers build/bg/jim_cache_bg.wasm -o "$OUT/jim_cache_bg.wasm"
+"$BIN/wasm-opt" ${JIM_WASM_OPT:--Oz} --mvp-features --strip-debug --strip-producers build/bg/jim_cache_bg.wasm -o "$OUT/jim_cache_bg.wasm"
 wasm-validate --disable-saturating-float-to-int --disable-sign-extension --disable-simd \
   --disable-multi-value --disable-bulk-memory --disable-reference-types "$OUT/jim_cache_bg.wasm"
 

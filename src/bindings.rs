@@ -195,10 +195,21 @@ impl JimCache {
 
     /// The same for a compact batch the glue read from the payload (see
     /// `compact`).
+    /// `bodies(numbers)` returns the JSON text of those messages'
+    /// `[msg_body, at_list]` pairs; the core calls it at most once, for the
+    /// messages it stores.
     #[wasm_bindgen(js_name = cacheCompact)]
-    pub fn cache_compact(&mut self, slots: &[f64], table: &str, mode: &str) -> Result<String, JsValue> {
+    pub fn cache_compact(&mut self, slots: &[f64], table: &str, mode: &str, bodies: &js_sys::Function) -> Result<String, JsValue> {
         Mode::parse(mode).map_err(js_error)?;
-        self.inner.cache_compact(slots, table).map(|r| to_json(&r)).map_err(js_error)
+        let mut fetch = |wanted: &[u32]| -> crate::error::Result<String> {
+            let numbers = js_sys::Uint32Array::from(wanted);
+            bodies
+                .call1(&JsValue::NULL, &numbers)
+                .map_err(|e| Error::BadPayload(format!("a message body cannot be read: {}", thrown_text(&e))))?
+                .as_string()
+                .ok_or_else(|| Error::BadPayload("the glue returned no bodies".into()))
+        };
+        self.inner.cache_compact(slots, table, &mut fetch).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// A send's `onSuccess(data, msg)`, both as JSON.

@@ -33,7 +33,7 @@
 //! newest message; retracting an unread message uncounts it. Your own
 //! messages never count.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -44,7 +44,7 @@ use crate::echo::{self, Echo, EchoView, Status};
 use crate::error::{Error, Result};
 use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
 use crate::namespace::Namespace;
-use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
+use crate::payload::{self, Account, Batch, Incoming, Mode, Pending, Rejection, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
 use crate::report::{ConversationView, MessageView, OpenReport, PageView, Report, Stats};
 use crate::storage::{Storage, StorageError, StorageErrorKind};
@@ -246,7 +246,9 @@ pub struct Cache<S: Storage> {
     /// Bytes of all our keys in storage, as far as we know.
     total_bytes: u64,
     /// Parsed chunks, by key number.
-    loaded: HashMap<u64, Loaded>,
+    /// By key number (a `BTreeMap`: SipHash costs more than a few integer
+    /// comparisons in an interpreter).
+    loaded: BTreeMap<u64, Loaded>,
     tick: u64,
     /// Keys of ours whose removal failed after a commit; retried later.
     strays: Vec<(String, u64)>,
@@ -276,7 +278,7 @@ impl<S: Storage> Cache<S> {
             index: Index::default(),
             index_bytes: 0,
             total_bytes: 0,
-            loaded: HashMap::new(),
+            loaded: BTreeMap::new(),
             tick: 0,
             strays: Vec::new(),
             dropped: 0,
@@ -518,21 +520,25 @@ impl<S: Storage> Cache<S> {
     /// `cacheMsg(data, mode)`: what `onSyncConversation` (`history`) or
     /// `onMsgReceive` (`realtime`) delivered.
     pub fn cache_messages(&mut self, payload: &Value, mode: Mode) -> Result<Report> {
-        let batch = payload::parse_messages(payload, mode, self.account())?;
+        let batch = payload::read_messages(payload, mode, self.account())?;
         self.apply(&batch, &[])
     }
 
     /// [`Cache::cache_messages`] from the payload's JSON text (what the JS
     /// bindings pass): parsed without building a JSON tree.
     pub fn cache_messages_json(&mut self, text: &str, mode: Mode) -> Result<Report> {
-        let batch = payload::parse_messages_json(text, mode, self.account())?;
+        let batch = payload::read_messages_json(text, mode, self.account())?;
         self.apply(&batch, &[])
     }
 
     /// [`Cache::cache_messages_json`] for the compact batch the JS glue reads
     /// from a payload (see [`crate::compact`]): the same batch, the same result.
-    pub fn cache_compact(&mut self, slots: &[f64], table: &str) -> Result<Report> {
-        let batch = crate::compact::parse_compact(slots, table, self.account())?;
+    /// Message bodies stay with the glue until the call knows which messages
+    /// it stores: `bodies` returns those (see [`crate::compact`]).
+    pub fn cache_compact(&mut self, slots: &[f64], table: &str, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<Report> {
+        let mut batch = crate::compact::parse_compact(slots, table, self.account())?;
+        self.ready()?;
+        self.fetch_bodies(&mut batch, bodies)?;
         self.apply(&batch, &[])
     }
 
@@ -616,7 +622,9 @@ impl<S: Storage> Cache<S> {
     fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], echo: Option<&str>, rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
         let mut call = Call::default();
         for m in &batch.messages {
-            self.insert(&mut call, &m.conv, &m.record, m.server_time, rep)?;
+            if !self.insert(&mut call, m, rep)? {
+                continue;
+            }
             if let Some(name) = &m.name {
                 self.name_from_message(&mut call, &m.conv, name, m.record.pos(), rep);
             }
@@ -713,16 +721,24 @@ impl<S: Storage> Cache<S> {
 
     // ---- inserting and retracting ------------------------------------
 
-    fn insert(
-        &mut self,
-        call: &mut Call,
-        conv_id: &ConvId,
-        incoming: &Record,
-        server_time: bool,
-        rep: &mut Report,
-    ) -> std::result::Result<(), Fail> {
+    /// Stores `m`, or finds it stored (a duplicate) or below the floor
+    /// (evicted). `false`: rejected, because its body cannot be stored.
+    fn insert(&mut self, call: &mut Call, m: &Incoming, rep: &mut Report) -> std::result::Result<bool, Fail> {
+        let (conv_id, server_time) = (&m.conv, m.server_time);
+        let unusable = match &m.body {
+            Pending::Ready => None,
+            Pending::Invalid(reason) => Some(reason.as_str()),
+            Pending::Later { .. } => Some("internal: its body was not read from the glue"),
+        };
+        if let Some(reason) = unusable {
+            // Still a duplicate of a stored message, or evicted, if it is one.
+            if self.will_store(conv_id, &m.record, server_time)? {
+                rep.reject(&[Rejection { id: Some(m.record.id), reason: reason.to_string() }]);
+                return Ok(false);
+            }
+        }
         // Copied only once it is stored: most of a re-sync is duplicates.
-        let mut rec = std::borrow::Cow::Borrowed(incoming);
+        let mut rec = std::borrow::Cow::Borrowed(&m.record);
         if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
             self.index.pending.remove(i);
             rec.to_mut().retract();
@@ -734,34 +750,27 @@ impl<S: Storage> Cache<S> {
             call.changed = true;
         }
         let pos = rec.pos();
-        let floor = self.index.convs.get(conv_id).and_then(|c| c.floor);
-        if floor.is_some_and(|f| pos <= f) {
-            rep.evicted += 1;
-            return Ok(());
-        }
-        if !self.index.convs.contains_key(conv_id) {
-            self.index.convs.insert(conv_id.clone(), Conv::default());
+        match self.index.convs.get(conv_id) {
+            Some(c) if c.floor.is_some_and(|f| pos <= f) => {
+                rep.evicted += 1;
+                return Ok(true);
+            }
+            Some(_) => {}
+            None => {
+                self.index.convs.insert(conv_id.clone(), Conv::default());
+            }
         }
         loop {
             let conv = self.index.convs.get_mut(conv_id).expect("present");
             if conv.slots.is_empty() {
                 conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![], planned: None }));
                 self.added(call, conv_id, &rec, rep);
-                return Ok(());
+                return Ok(true);
             }
             let newest = conv.slots.len() - 1;
             let si = locate(&conv.slots, pos);
-            // Where a copy can be: the chunk of its position and the newest
-            // chunk; everywhere when its time is only the sender's guess.
-            let candidates: Vec<usize> = if !server_time {
-                (0..=newest).rev().collect()
-            } else if si == newest {
-                vec![newest]
-            } else {
-                vec![si, newest]
-            };
             let mut damaged = None;
-            for cand in candidates {
+            for cand in candidates(&conv.slots, pos, server_time) {
                 match self.find(conv_id, cand, rec.id)? {
                     Found::At(i) => {
                         rep.duplicates += 1;
@@ -771,7 +780,7 @@ impl<S: Storage> Cache<S> {
                         if let Some(unread) = rec.receipt {
                             self.receipt_at(call, conv_id, cand, i, unread, rep)?;
                         }
-                        return Ok(());
+                        return Ok(true);
                     }
                     Found::Damaged => {
                         damaged = Some(cand);
@@ -793,7 +802,7 @@ impl<S: Storage> Cache<S> {
                     if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > chunk_bytes {
                         conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![], planned: None }));
                         self.added(call, conv_id, &rec, rep);
-                        return Ok(());
+                        return Ok(true);
                     }
                 }
             }
@@ -809,8 +818,59 @@ impl<S: Storage> Cache<S> {
             }
             d.records.insert(at, (*rec).clone());
             self.added(call, conv_id, &rec, rep);
+            return Ok(true);
+        }
+    }
+
+    /// Whether [`Cache::insert`] would store a message (not find it stored
+    /// or below the floor), without changing anything but the loaded set.
+    /// A damaged chunk on the way counts as "would store".
+    fn will_store(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<bool> {
+        let pos = rec.pos();
+        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(true) };
+        if conv.floor.is_some_and(|f| pos <= f) {
+            return Ok(false);
+        }
+        if conv.slots.is_empty() {
+            return Ok(true);
+        }
+        for cand in candidates(&conv.slots, pos, server_time) {
+            match self.find(conv_id, cand, rec.id)? {
+                Found::At(_) => return Ok(false),
+                Found::Damaged => return Ok(true),
+                Found::No => {}
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads from the glue (`bodies`: item numbers -> a JSON array of
+    /// `[msg_body, at_list]` pairs) the bodies of the compact batch's
+    /// messages this call will store; the others (duplicates, evicted) never
+    /// cross into the module.
+    fn fetch_bodies(&mut self, batch: &mut Batch, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<()> {
+        let mut wanted = Vec::new();
+        let mut at = Vec::new();
+        for (i, m) in batch.messages.iter().enumerate() {
+            if let Pending::Later { n, .. } = m.body {
+                if self.will_store(&m.conv, &m.record, m.server_time)? {
+                    wanted.push(n);
+                    at.push(i);
+                }
+            }
+        }
+        if wanted.is_empty() {
             return Ok(());
         }
+        let text = bodies(&wanted)?;
+        let pairs = crate::compact::read_bodies(&text, wanted.len())?;
+        for (i, (msg_body, at_list)) in at.into_iter().zip(pairs) {
+            let m = &mut batch.messages[i];
+            if let Pending::Later { msg_type, .. } = std::mem::replace(&mut m.body, Pending::Ready) {
+                m.take_body(&msg_type, msg_body, at_list);
+            }
+        }
+        Ok(())
     }
 
     fn added(&mut self, call: &mut Call, conv_id: &ConvId, rec: &Record, rep: &mut Report) {
@@ -1235,19 +1295,20 @@ impl<S: Storage> Cache<S> {
     }
 
     fn find(&mut self, conv_id: &ConvId, si: usize, id: u64) -> Result<Found> {
-        if let Slot::Stored(m) = &self.index.convs[conv_id].slots[si] {
-            let (key, count) = (m.key, m.count);
-            if !self.ensure_loaded(conv_id, key)? {
-                return Ok(Found::Damaged);
-            }
-            if self.loaded[&key].records.len() != count as usize {
-                // The value does not match its index entry: not ours to trust.
-                self.loaded.remove(&key);
-                return Ok(Found::Damaged);
-            }
+        let (key, count) = match &self.index.convs[conv_id].slots[si] {
+            Slot::Dirty(d) => return Ok(position(&d.records, id)),
+            Slot::Stored(m) => (m.key, m.count),
+        };
+        if !self.ensure_loaded(conv_id, key)? {
+            return Ok(Found::Damaged);
         }
-        let records = self.records(conv_id, si).expect("loaded");
-        Ok(records.iter().position(|r| r.id == id).map_or(Found::No, Found::At))
+        let records = &self.loaded[&key].records;
+        if records.len() != count as usize {
+            // The value does not match its index entry: not ours to trust.
+            self.loaded.remove(&key);
+            return Ok(Found::Damaged);
+        }
+        Ok(position(records, id))
     }
 
     /// Turns slot `si` into a `Dirty` one owning its records.
@@ -1711,6 +1772,26 @@ fn remember<T>(list: &mut std::collections::VecDeque<T>, item: T, max: usize) {
     list.push_back(item);
     while list.len() > max {
         list.pop_front();
+    }
+}
+
+/// Where record `id` is in a chunk's records.
+fn position(records: &[Record], id: u64) -> Found {
+    records.iter().position(|r| r.id == id).map_or(Found::No, Found::At)
+}
+
+/// Where a copy of a message at `pos` can be: the chunk of its position and
+/// the newest chunk; every chunk, newest first, when its time is only the
+/// sender's guess.
+fn candidates(slots: &[Slot], pos: Pos, server_time: bool) -> Vec<usize> {
+    let newest = slots.len() - 1;
+    let si = locate(slots, pos);
+    if !server_time {
+        (0..=newest).rev().collect()
+    } else if si == newest {
+        vec![newest]
+    } else {
+        vec![si, newest]
     }
 }
 

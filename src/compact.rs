@@ -14,7 +14,7 @@
 //!         unread_msg_count, receipt_msgs,                     × n_entries (sync entries' own fields)
 //!         0, entry, msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
 //!            target_type, target_id, target_appkey, from_id, content.from_appkey,
-//!            create_time, content.msg_type, msg_body, at_list,
+//!            create_time, content.msg_type, body number,
 //!            from_name, target_name,                          a message read by the glue
 //!         1, entry, item, ...]                                anything else, as it was
 //! table: JSON array of values
@@ -31,6 +31,13 @@
 //! the payload reader's own lenient path decides it, with the same reasons:
 //! the decisions stay in one place. `tests/compact.rs` checks that both
 //! routes give the same batch for every fixture and hostile input.
+//!
+//! Bodies are not in the batch. A message's *body number* names its
+//! `content` in the glue; once the store knows which messages it will keep
+//! (not duplicates, not below the eviction floor), it asks the glue for
+//! those bodies only, as one JSON array of `[msg_body, at_list]` pairs
+//! ([`read_bodies`]). On a re-sync, where almost every message is a
+//! duplicate, almost no body crosses into the module.
 
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
@@ -40,8 +47,8 @@ use crate::text::push_decimal;
 
 /// Fields of a sync entry the glue reads.
 const ENTRY_FIELDS: usize = 7;
-/// Fields of a message the glue reads.
-const MESSAGE_FIELDS: usize = 18;
+/// Fields of a message the glue reads (the body number apart).
+const MESSAGE_FIELDS: usize = 16;
 
 /// One field as the glue passed it.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +64,7 @@ enum Cell {
 
 /// One message or other item of the batch, as cells.
 enum ItemCells {
-    Read { entry: i64, f: [Cell; MESSAGE_FIELDS] },
+    Read { entry: i64, body: u32, f: [Cell; MESSAGE_FIELDS] },
     /// Anything else, as the SDK gave it, with its entry.
     AsIs { entry: i64, item: Cell },
 }
@@ -165,12 +172,20 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     for _ in 0..n_hints {
         hint_cells.push(r.cells()?);
     }
-    let mut item_cells = Vec::new();
+    let mut item_cells = Vec::with_capacity(slots.len() / (MESSAGE_FIELDS + 3));
     while r.at < slots.len() {
         let tag = r.integer(0)?;
         let entry = r.integer(-1)?;
         item_cells.push(match tag {
-            0 => ItemCells::Read { entry, f: r.cells()? },
+            0 => {
+                let head: [Cell; 14] = r.cells()?;
+                let body = r.integer(0)?;
+                let tail: [Cell; 2] = r.cells()?;
+                let mut f = [Cell::None; MESSAGE_FIELDS];
+                f[..14].copy_from_slice(&head);
+                f[14..].copy_from_slice(&tail);
+                ItemCells::Read { entry, body: u32::try_from(body).map_err(|_| unreadable("a body number is out of range"))?, f }
+            }
             1 => ItemCells::AsIs { entry, item: r.cell()? },
             _ => return Err(unreadable("an item tag is neither 0 nor 1")),
         });
@@ -203,13 +218,15 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     let mut first: Vec<Option<ConvId>> = vec![None; hints.len()];
     let mut nested = Vec::new();
     let mut batch = Batch::default();
+    batch.messages.reserve(item_cells.len());
+    let no_hint = Hint::default();
     for item in item_cells {
         let before = batch.messages.len();
         let entry = match &item {
             ItemCells::Read { entry, .. } | ItemCells::AsIs { entry, .. } => entry_of(*entry),
         };
         match item {
-            ItemCells::Read { f, .. } => {
+            ItemCells::Read { f, body, .. } => {
                 let f = f.map(raw);
                 let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
                 let content = ContentIn {
@@ -220,13 +237,13 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
                     from_appkey: f[11],
                     create_time: f[12],
                     msg_type: f[13],
-                    msg_body: f[14],
-                    at_list: f[15],
-                    from_name: f[16],
-                    target_name: f[17],
+                    msg_body: None,
+                    at_list: None,
+                    from_name: f[14],
+                    target_name: f[15],
                 };
-                let hint = entry.map(|e| hints[e].clone()).unwrap_or_default();
-                payload::push(payload::parse_message(&envelope, Some(content), hint, acct), &mut batch);
+                let hint = entry.map_or(&no_hint, |e| &hints[e]);
+                payload::push(payload::parse_message_with(&envelope, Some(content), hint, acct, Some(body)), &mut batch);
             }
             ItemCells::AsIs { item, .. } => {
                 let item = raw(item).unwrap_or(Raw::trusted("null"));
@@ -247,4 +264,30 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     }
     payload::one_conversation_per_id(&mut batch);
     Ok(batch)
+}
+
+/// The glue's answer to a request for `n` bodies: a JSON array of `n`
+/// `[msg_body, at_list]` pairs (`null` for a missing field).
+pub fn read_bodies(text: &str, n: usize) -> Result<Vec<(Option<Raw<'_>>, Option<Raw<'_>>)>> {
+    let bad = |_| unreadable("the bodies are not an array of [msg_body, at_list] pairs");
+    let mut s = Scanner::new(text);
+    let mut pairs = Vec::with_capacity(n);
+    s.expect("[").map_err(bad)?;
+    if s.any_elements() {
+        loop {
+            s.expect("[").map_err(bad)?;
+            let msg_body = s.optional().map_err(bad)?;
+            s.expect(",").map_err(bad)?;
+            let at_list = s.optional().map_err(bad)?;
+            s.expect("]").map_err(bad)?;
+            pairs.push((msg_body, at_list));
+            if !s.more().map_err(bad)? {
+                break;
+            }
+        }
+    }
+    if !s.at_end() || pairs.len() != n {
+        return Err(unreadable("the bodies do not match the request"));
+    }
+    Ok(pairs)
 }

@@ -46,7 +46,19 @@ pub struct ConvId(String);
 impl Ord for ConvId {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        a.len().cmp(&b.len()).then_with(|| a.iter().rev().cmp(b.iter().rev()))
+        if a.len() != b.len() {
+            return a.len().cmp(&b.len());
+        }
+        // A plain loop: the iterator form was the top function in JSC's
+        // interpreter (each step a call there).
+        let mut i = a.len();
+        while i > 0 {
+            i -= 1;
+            if a[i] != b[i] {
+                return a[i].cmp(&b[i]);
+            }
+        }
+        std::cmp::Ordering::Equal
     }
 }
 

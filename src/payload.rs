@@ -58,6 +58,52 @@ pub struct Incoming {
     /// `target_name`; in a single chat the `target_name` of your own message
     /// or the `from_name` of the peer's.
     pub name: Option<String>,
+    /// Whether `record`'s kind and body are final.
+    pub body: Pending,
+}
+
+/// The state of an incoming message's body. The store builds (or asks the
+/// glue for) a body only for a message it will keep: on a re-sync most
+/// messages are duplicates, and their bodies never cross into the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// `record.kind` and `record.body` are final.
+    Ready,
+    /// The body cannot be stored, for this reason: the message is rejected
+    /// if it would be stored (a duplicate of a stored message stays one).
+    Invalid(String),
+    /// Still with the glue: item `n` of the compact batch, whose
+    /// `content.msg_type` is this (see [`crate::compact`]).
+    Later { n: u32, msg_type: String },
+}
+
+impl Incoming {
+    /// Gives the message the body built from `msg_body` and `at_list`
+    /// (or the reason it has none).
+    pub(crate) fn take_body(&mut self, msg_type: &str, msg_body: Option<Raw>, at_list: Option<Raw>) {
+        let content = ContentIn { msg_body, at_list, ..ContentIn::default() };
+        self.body = match build_body(msg_type, &content) {
+            Ok((kind, body)) => {
+                self.record.kind = kind;
+                self.record.body = body;
+                match too_large(&self.record) {
+                    Some(reason) => Pending::Invalid(reason),
+                    None => Pending::Ready,
+                }
+            }
+            Err(reason) => Pending::Invalid(reason),
+        };
+    }
+}
+
+/// Why a record cannot be stored for its size, if it cannot.
+fn too_large(record: &Record) -> Option<String> {
+    // Cheap bound first; the exact size only for large messages.
+    if record.body.get().len() + record.from.len() * 6 + 100 <= MAX_RECORD_BYTES {
+        return None;
+    }
+    let len = record.stored_len();
+    (len > MAX_RECORD_BYTES).then(|| format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})"))
 }
 
 /// A message that was not stored, and why.
@@ -78,6 +124,23 @@ pub struct Batch {
     /// receipts), applied once the messages are stored; and what the calls
     /// for receipts, unread updates and conversation lists carry.
     pub state: StateChanges,
+}
+
+impl Batch {
+    /// Moves the messages whose body cannot be stored to `rejected`, as a
+    /// caller that stores every message would see them (the store itself
+    /// decides that only for the messages it keeps).
+    pub fn settle(mut self) -> Batch {
+        let mut kept = Vec::with_capacity(self.messages.len());
+        for m in self.messages {
+            match m.body {
+                Pending::Invalid(reason) => self.rejected.push(Rejection { id: Some(m.record.id), reason }),
+                _ => kept.push(m),
+            }
+        }
+        self.messages = kept;
+        self
+    }
 }
 
 /// A retraction (`event_type` 55).
@@ -151,7 +214,13 @@ pub(crate) struct EntryFields<'a> {
 /// [`ContentIn`], [`BodyIn`]): unknown fields are skipped, not built, and
 /// body fields are copied as raw JSON. No generic JSON tree is built: on
 /// iOS the module runs in an interpreter, where that difference is large.
-pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Batch> {
+pub fn parse_messages_json(text: &str, mode: Mode, acct: Account) -> Result<Batch> {
+    read_messages_json(text, mode, acct).map(Batch::settle)
+}
+
+/// [`parse_messages_json`] as the store takes it: a message whose body
+/// cannot be stored is still in `messages`, [`Pending::Invalid`].
+pub(crate) fn read_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Batch> {
     let mut batch = Batch::default();
     let mut entries = Vec::new();
     match text.trim_start().as_bytes().first() {
@@ -172,7 +241,7 @@ pub fn parse_messages_json(text: &str, _mode: Mode, acct: Account) -> Result<Bat
                 }
                 None if top.msgs.is_some() => entries.extend(parse_entry(&top, acct, &mut batch)),
                 None if top.content.is_some() || top.msg_id.is_some() => {
-                    push(parse_message(&top, None, Hint::default(), acct), &mut batch)
+                    push(parse_message(&top, None, &Hint::default(), acct), &mut batch)
                 }
                 None => {
                     return Err(Error::BadPayload(
@@ -239,6 +308,11 @@ pub(crate) fn one_conversation_per_id(batch: &mut Batch) {
 /// [`parse_messages_json`] for an already parsed value.
 pub fn parse_messages(v: &Value, mode: Mode, acct: Account) -> Result<Batch> {
     parse_messages_json(&v.to_string(), mode, acct)
+}
+
+/// [`read_messages_json`] for an already parsed value.
+pub(crate) fn read_messages(v: &Value, mode: Mode, acct: Account) -> Result<Batch> {
+    read_messages_json(&v.to_string(), mode, acct)
 }
 
 fn bad_json(e: serde_json::Error) -> Error {
@@ -428,13 +502,13 @@ pub(crate) fn parse_item<'a>(item: Raw<'a>, acct: Account, batch: &mut Batch) ->
         });
         return None;
     }
-    if let Some(result) = parse_message_fast(item, &Hint::default(), acct) {
+    if let Some(result) = parse_message_fast(item, &&Hint::default(), acct) {
         push(result, batch);
         return None;
     }
     match serde_json::from_str::<Item>(item.get()) {
         Ok(it) if it.msgs.is_some() => return parse_entry(&it, acct, batch),
-        Ok(it) if it.content.is_some() || it.msg_id.is_some() => push(parse_message(&it, None, Hint::default(), acct), batch),
+        Ok(it) if it.content.is_some() || it.msg_id.is_some() => push(parse_message(&it, None, &Hint::default(), acct), batch),
         Ok(_) => batch.rejected.push(Rejection {
             id: None,
             reason: "neither a sync entry (msgs) nor a message (content): an object".into(),
@@ -519,7 +593,7 @@ pub(crate) fn parse_entry_message(m: Raw, hint: &Hint, acct: Account, batch: &mu
         return push(result, batch);
     }
     match serde_json::from_str::<Item>(m.get()) {
-        Ok(it) => push(parse_message(&it, None, hint.clone(), acct), batch),
+        Ok(it) => push(parse_message(&it, None, hint, acct), batch),
         Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
     }
 }
@@ -534,13 +608,25 @@ fn parse_message_fast(raw: Raw, hint: &Hint, acct: Account) -> Option<std::resul
     let Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, content, .. } = m;
     let content = content?;
     let envelope = Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, ..Item::default() };
-    Some(parse_message(&envelope, Some(content), hint.clone(), acct))
+    Some(parse_message(&envelope, Some(content), hint, acct))
 }
 
 /// One message of either shape, `content` already parsed or still raw in
 /// `m`. `Ok(None)` means "not a conversation message" (chat rooms), which is
 /// skipped, not rejected.
-pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
+pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: &Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
+    parse_message_with(m, content, hint, acct, None)
+}
+
+/// [`parse_message`], with the body left with the glue (`later`: its item
+/// number in the compact batch) instead of built from `content`.
+pub(crate) fn parse_message_with(
+    m: &Item,
+    content: Option<ContentIn>,
+    hint: &Hint,
+    acct: Account,
+    later: Option<u32>,
+) -> std::result::Result<Option<Incoming>, Rejection> {
     let id = parse_raw_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
     let content: ContentIn = match content {
@@ -560,7 +646,6 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
         .ok_or_else(|| reject("missing content.from_id (sender)".into()))?;
     let (time, server_time) = raw_time(m.ctime_ms, content.create_time).map_err(reject)?;
     let msg_type = raw_str(content.msg_type).ok_or_else(|| reject("missing content.msg_type".into()))?;
-    let (kind, body) = build_body(&msg_type, &content).map_err(reject)?;
 
     let from_appkey = raw_str(content.from_appkey).or_else(|| raw_str(m.from_appkey));
     let from_appkey = from_appkey.as_deref().unwrap_or(acct.appkey);
@@ -594,16 +679,14 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: Hint, ac
 
     let name_field = if group || out { content.target_name } else { content.from_name };
     let name = raw_str(name_field).and_then(|n| capped_name(&n));
-    let mut record = Record::new(id, time, kind, from.into_owned(), out, body);
+    let mut record = Record::new(id, time, Kind::Unknown, from.into_owned(), out, empty_body());
     record.from_name = raw_str(content.from_name).and_then(|n| capped_name(&n));
-    // Cheap bound first; the exact size only for large messages.
-    if record.body.get().len() + record.from.len() * 6 + 100 > MAX_RECORD_BYTES {
-        let len = record.stored_len();
-        if len > MAX_RECORD_BYTES {
-            return Err(reject(format!("message too large: {len} bytes stored (limit {MAX_RECORD_BYTES})")));
-        }
+    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready };
+    match later {
+        Some(n) => incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() },
+        None => incoming.take_body(&msg_type, content.msg_body, content.at_list),
     }
-    Ok(Some(Incoming { conv, record, server_time, name }))
+    Ok(Some(incoming))
 }
 
 /// An incoming single message names its recipient in `content.target_id`
@@ -957,8 +1040,10 @@ pub fn parse_sent(data: &Value, msg: &Value, acct: Account) -> Result<Batch> {
     }
     let text = synthesized.to_string();
     match serde_json::from_str::<Item>(&text) {
-        Ok(item) => push(parse_message(&item, None, Hint::default(), acct), &mut batch),
+        Ok(item) => push(parse_message(&item, None, &Hint::default(), acct), &mut batch),
         Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
     }
-    Ok(batch)
+    // Whether the send's message can be stored decides the echo (see
+    // `Cache::cache_sent_echo`): settled now.
+    Ok(batch.settle())
 }

@@ -106,6 +106,30 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
 pub struct CompactBatch {
     pub slots: Vec<f64>,
     pub table: String,
+    /// `[msg_body, at_list]` of each read message, by body number.
+    pub bodies: Vec<Value>,
+}
+
+impl CompactBatch {
+    /// What the glue answers when the core asks for these bodies.
+    pub fn bodies_for(&self, wanted: &[u32]) -> String {
+        let pairs: Vec<&Value> = wanted.iter().map(|&n| &self.bodies[n as usize]).collect();
+        serde_json::to_string(&pairs).expect("values serialise")
+    }
+
+    /// The batch the core reads, every body fetched (as a store keeping
+    /// every message would).
+    pub fn read_all(&self, acct: crate::payload::Account) -> crate::error::Result<crate::payload::Batch> {
+        let mut batch = crate::compact::parse_compact(&self.slots, &self.table, acct)?;
+        for m in &mut batch.messages {
+            if let crate::payload::Pending::Later { n, msg_type } = m.body.clone() {
+                let text = self.bodies_for(&[n]);
+                let pair = crate::compact::read_bodies(&text, 1)?;
+                m.take_body(&msg_type, pair[0].0, pair[0].1);
+            }
+        }
+        Ok(batch.settle())
+    }
 }
 
 /// Packs field values as the glue's `Packer` does (js/index.js): safe
@@ -164,6 +188,7 @@ pub fn compact_of(data: &Value) -> Option<CompactBatch> {
         }
     }
     let mut p = Packer::default();
+    let mut bodies = Vec::new();
     p.slots.push(hints.len() as f64);
     for h in &hints {
         for k in ["msg_type", "from_gid", "key", "from_username", "from_appkey", "unread_msg_count", "receipt_msgs"] {
@@ -181,11 +206,26 @@ pub fn compact_of(data: &Value) -> Option<CompactBatch> {
         for k in ["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"] {
             p.put(&field(m, k));
         }
-        for k in ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "msg_body", "at_list", "from_name", "target_name"] {
+        for k in ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type"] {
+            p.put(&field(c, k));
+        }
+        p.slots.push(bodies.len() as f64);
+        bodies.push(Value::Array(vec![field(c, "msg_body"), field(c, "at_list")]));
+        for k in ["from_name", "target_name"] {
             p.put(&field(c, k));
         }
     }
-    Some(CompactBatch { table: Value::Array(p.values).to_string(), slots: p.slots })
+    Some(CompactBatch { table: Value::Array(p.values).to_string(), slots: p.slots, bodies })
+}
+
+/// `cacheMsg` as the JS glue runs it: the compact route where the glue
+/// takes it (bodies read only for the messages stored), else the whole
+/// payload.
+pub fn cache_via_glue<S: crate::Storage>(cache: &mut Cache<S>, data: &Value, mode: Mode) -> crate::error::Result<crate::Report> {
+    match compact_of(data) {
+        Some(batch) => cache.cache_compact(&batch.slots, &batch.table, &mut |wanted| Ok(batch.bodies_for(wanted))),
+        None => cache.cache_messages(data, mode),
+    }
 }
 
 /// Arbitrary bytes as compact-batch slots, for the fuzzer: mostly small
@@ -209,7 +249,7 @@ fn slots_of(data: &[u8]) -> Vec<f64> {
 pub fn assert_same_batch(v: &Value, acct: crate::payload::Account) {
     let Some(compact) = compact_of(v) else { return };
     let whole = crate::payload::parse_messages(v, Mode::Realtime, acct).map(|b| format!("{b:?}"));
-    let read = crate::compact::parse_compact(&compact.slots, &compact.table, acct).map(|b| format!("{b:?}"));
+    let read = compact.read_all(acct).map(|b| format!("{b:?}"));
     match (whole, read) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "compact route differs for {v}"),
         (a, b) => panic!("routes disagree on {v}: {a:?} vs {b:?}"),
@@ -308,7 +348,13 @@ pub fn store(data: &[u8]) {
                 }
                 let payload = format!(r#"{{"messages":[{}]}}"#, parts.join(","));
                 let mode = if op % 12 == 0 { Mode::Realtime } else { Mode::History };
-                if cache.cache_messages_json(&payload, mode).is_ok() {
+                // Both routes: the glue's, and the whole payload's.
+                let done = if op % 2 == 0 {
+                    cache.cache_messages_json(&payload, mode)
+                } else {
+                    cache_via_glue(&mut cache, &serde_json::from_str(&payload).expect("json"), mode)
+                };
+                if done.is_ok() {
                     for (id, conv, pos) in metas {
                         if !removed.contains(&conv) {
                             acked.insert(id, (conv, pos));

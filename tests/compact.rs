@@ -97,3 +97,64 @@ fn each_field_broken_in_turn_reads_the_same_both_ways() {
         }
     }
 }
+
+/// The cache through the compact route, counting the bodies it asks for.
+fn cache_compact(cache: &mut jim_cache::Cache<jim_cache::MemoryStorage>, data: &Value, asked: &mut usize) -> Option<jim_cache::Report> {
+    let batch = compact_of(data)?;
+    let mut bodies = |wanted: &[u32]| {
+        *asked += wanted.len();
+        Ok(batch.bodies_for(wanted))
+    };
+    Some(cache.cache_compact(&batch.slots, &batch.table, &mut bodies).expect("compact route"))
+}
+
+fn stored(cache: &jim_cache::Cache<jim_cache::MemoryStorage>) -> Vec<(String, String)> {
+    cache.storage().entries().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[test]
+fn both_routes_store_the_same_and_duplicates_bodies_never_cross() {
+    for (name, (data, _)) in fixtures() {
+        let (mut whole, mut compact) = (open(jim_cache::MemoryStorage::new(), config()), open(jim_cache::MemoryStorage::new(), config()));
+        let mut asked = 0;
+        let Some(r) = cache_compact(&mut compact, &data, &mut asked) else { continue };
+        let w = whole.cache_messages(&data, jim_cache::Mode::History).unwrap();
+        assert_eq!(format!("{r:?}"), format!("{w:?}"), "{name}: reports");
+        assert_eq!(stored(&compact), stored(&whole), "{name}: storage");
+        assert!(asked >= r.added as usize, "{name}: every stored message's body was read");
+        // Again: all duplicates, and not one body crosses.
+        let mut again = 0;
+        let r = cache_compact(&mut compact, &data, &mut again).unwrap();
+        let w = whole.cache_messages(&data, jim_cache::Mode::History).unwrap();
+        assert_eq!(format!("{r:?}"), format!("{w:?}"), "{name}: repeat reports");
+        assert_eq!(r.added, 0, "{name}");
+        assert_eq!(again, 0, "{name}: a re-sync reads no body");
+    }
+}
+
+#[test]
+fn a_body_is_judged_only_for_a_message_the_store_keeps() {
+    let good = single(11, 1717401200123, "bob_01", "hi");
+    let mut broken = good.clone();
+    broken["content"]["msg_body"] = json!({"text": 5}); // a text message without a string text
+    let mut fresh = broken.clone();
+    fresh["msg_id"] = json!(12);
+    fresh["ctime_ms"] = json!(1717401200124u64);
+    for route in ["whole", "compact"] {
+        let mut cache = open(jim_cache::MemoryStorage::new(), config());
+        let mut asked = 0;
+        let mut apply = |cache: &mut jim_cache::Cache<jim_cache::MemoryStorage>, v: Value| match route {
+            "whole" => cache.cache_messages(&v, jim_cache::Mode::Realtime).unwrap(),
+            _ => cache_compact(cache, &v, &mut asked).unwrap(),
+        };
+        assert_eq!(apply(&mut cache, batch(vec![good.clone()])).added, 1);
+        // The same message again with a broken body: still a duplicate.
+        let r = apply(&mut cache, batch(vec![broken.clone()]));
+        assert_eq!((r.duplicates, r.rejected), (1, 0), "{route}");
+        // A new message with that body: rejected, with the reason.
+        let r = apply(&mut cache, batch(vec![fresh.clone()]));
+        assert_eq!((r.added, r.rejected), (0, 1), "{route}");
+        assert!(format!("{r:?}").contains("msg_body.text"), "{route}: {r:?}");
+        assert_eq!(cache.messages(&jim_cache::ConvId::single(APPKEY, "bob_01"), 10, None).unwrap().0.len(), 1);
+    }
+}

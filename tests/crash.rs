@@ -147,7 +147,7 @@ fn run(storage: &mut MemoryStorage, cfg: &Config, crash_at: Option<u64>) -> Outc
     };
     for step in workload() {
         let ok = match &step {
-            Step::Msgs(v, mode) => cache.cache_messages(v, *mode).is_ok(),
+            Step::Msgs(v, mode) => jim_cache::testing::cache_via_glue(&mut cache, v, *mode).is_ok(),
             Step::Event(v) => cache.apply_events(v).is_ok(),
             Step::MarkRead(c) => cache.mark_read(c).is_ok(),
             Step::Remove(c) => cache.remove(c).is_ok(),

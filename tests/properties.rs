@@ -185,7 +185,7 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
                 for m in &msgs {
                     model.unread.remove(&m.conv_id());
                 }
-                if let Ok(rep) = cache.cache_messages(&payload, mode) {
+                if let Ok(rep) = jim_cache::testing::cache_via_glue(&mut cache, &payload, mode) {
                     prop_assert_eq!(rep.rejected, 0);
                     // The SDK's count applies to conversations shown (not to
                     // one whose messages all fell below its floor).
