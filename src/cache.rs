@@ -737,6 +737,7 @@ impl<S: Storage> Cache<S> {
                 return Ok(false);
             }
         }
+        let searched = m.searched;
         // Copied only once it is stored: most of a re-sync is duplicates.
         let mut rec = std::borrow::Cow::Borrowed(&m.record);
         if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
@@ -770,7 +771,8 @@ impl<S: Storage> Cache<S> {
             let newest = conv.slots.len() - 1;
             let si = locate(&conv.slots, pos);
             let mut damaged = None;
-            for cand in candidates(&conv.slots, pos, server_time) {
+            let look: &[usize] = if searched { &[] } else { &candidates(&conv.slots, pos, server_time) };
+            for &cand in look {
                 match self.find(conv_id, cand, rec.id)? {
                     Found::At(i) => {
                         rep.duplicates += 1;
@@ -826,22 +828,26 @@ impl<S: Storage> Cache<S> {
     /// or below the floor), without changing anything but the loaded set.
     /// A damaged chunk on the way counts as "would store".
     fn will_store(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<bool> {
+        self.look_for(conv_id, rec, server_time).map(|p| p != Prediction::Kept)
+    }
+
+    fn look_for(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<Prediction> {
         let pos = rec.pos();
-        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(true) };
+        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(Prediction::Absent) };
         if conv.floor.is_some_and(|f| pos <= f) {
-            return Ok(false);
+            return Ok(Prediction::Kept);
         }
         if conv.slots.is_empty() {
-            return Ok(true);
+            return Ok(Prediction::Absent);
         }
         for cand in candidates(&conv.slots, pos, server_time) {
             match self.find(conv_id, cand, rec.id)? {
-                Found::At(_) => return Ok(false),
-                Found::Damaged => return Ok(true),
+                Found::At(_) => return Ok(Prediction::Kept),
+                Found::Damaged => return Ok(Prediction::Unsure),
                 Found::No => {}
             }
         }
-        Ok(true)
+        Ok(Prediction::Absent)
     }
 
     /// Reads from the glue (`bodies`: item numbers -> a JSON array of
@@ -851,12 +857,19 @@ impl<S: Storage> Cache<S> {
     fn fetch_bodies(&mut self, batch: &mut Batch, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<()> {
         let mut wanted = Vec::new();
         let mut at = Vec::new();
-        for (i, m) in batch.messages.iter().enumerate() {
-            if let Pending::Later { n, .. } = m.body {
-                if self.will_store(&m.conv, &m.record, m.server_time)? {
-                    wanted.push(n);
-                    at.push(i);
-                }
+        let mut ids: Vec<u64> = batch.messages.iter().map(|m| m.record.id).collect();
+        ids.sort_unstable();
+        let repeated = |id: u64| {
+            let i = ids.partition_point(|&x| x < id);
+            ids.get(i + 1) == Some(&id)
+        };
+        for (i, m) in batch.messages.iter_mut().enumerate() {
+            let Pending::Later { n, .. } = m.body else { continue };
+            let found = self.look_for(&m.conv, &m.record, m.server_time)?;
+            m.searched = found == Prediction::Absent && !repeated(m.record.id);
+            if found != Prediction::Kept {
+                wanted.push(n);
+                at.push(i);
             }
         }
         if wanted.is_empty() {
@@ -1773,6 +1786,17 @@ fn remember<T>(list: &mut std::collections::VecDeque<T>, item: T, max: usize) {
     while list.len() > max {
         list.pop_front();
     }
+}
+
+/// What looking for a message in the store found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prediction {
+    /// Stored already, or below the floor: the call keeps what is there.
+    Kept,
+    /// In none of the chunks a copy could be in.
+    Absent,
+    /// A chunk on the way is missing or damaged: the call will find out.
+    Unsure,
 }
 
 /// Where record `id` is in a chunk's records.

@@ -60,6 +60,10 @@ pub struct Incoming {
     pub name: Option<String>,
     /// Whether `record`'s kind and body are final.
     pub body: Pending,
+    /// Set by the store once it has looked for the message in every chunk
+    /// a copy could be in, found none, and knows no other message of the
+    /// batch has its id: storing it needs no second search.
+    pub(crate) searched: bool,
 }
 
 /// The state of an incoming message's body. The store builds (or asks the
@@ -681,7 +685,7 @@ pub(crate) fn parse_message_with(
     let name = raw_str(name_field).and_then(|n| capped_name(&n));
     let mut record = Record::new(id, time, Kind::Unknown, from.into_owned(), out, empty_body());
     record.from_name = raw_str(content.from_name).and_then(|n| capped_name(&n));
-    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready };
+    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready, searched: false };
     match later {
         Some(n) => incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() },
         None => incoming.take_body(&msg_type, content.msg_body, content.at_list),
