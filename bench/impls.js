@@ -22,11 +22,45 @@
   //    dedup, (time, id) order, unread, last message), one key per
   //    conversation holding all its records, conversations kept in memory once
   //    read, one write per conversation touched plus one index write per call.
-  function CarefulCache(wx, appkey, username) {
+  //    Like ours it keeps a byte budget counted in UTF-8 (measured natively)
+  //    and writes in a crash-safe order: the conversations first, then the
+  //    index that names them (a crash between leaves the old index, whose
+  //    conversations are all complete). When over the budget, it drops the
+  //    oldest half of the conversation that was idle longest.
+  function CarefulCache(wx, appkey, username, budgetBytes) {
     this.wx = wx; this.appkey = appkey; this.me = username;
+    this.budget = budgetBytes || 8 * 1024 * 1024;
     this.convs = {};
     this.index = wx.getStorageSync('careful:index') || {};
   }
+  // UTF-8 bytes of a string, with the engine's native code.
+  function utf8Bytes(s) {
+    return /^[\x00-\x7f]*$/.test(s) ? s.length : unescape(encodeURIComponent(s)).length;
+  }
+  CarefulCache.prototype._total = function () {
+    var t = 0;
+    for (var id in this.index) t += this.index[id].bytes || 0;
+    return t;
+  };
+  CarefulCache.prototype._write = function (id) {
+    var text = JSON.stringify(this.convs[id].records);
+    this.index[id].bytes = utf8Bytes(text) + id.length + 8;
+    this.wx.setStorageSync('careful:' + id, text);
+  };
+  CarefulCache.prototype._fit = function (touched) {
+    var self = this;
+    while (this._total() > this.budget) {
+      var held = Object.keys(this.index).filter(function (id) { return self.index[id].count > 0; });
+      if (!held.length) break;
+      var idle = held.sort(function (a, b) { return self.index[a].last.time - self.index[b].last.time; })[0];
+      var conv = this._load(idle);
+      var drop = Math.max(1, conv.records.length >> 1);
+      conv.records.splice(0, drop).forEach(function (r) { conv.ids.delete(r.id); });
+      this.index[idle].count = conv.records.length;
+      touched[idle] = true;
+      this._write(idle);
+    }
+  };
   function convOf(m, me, appkey) {
     var c = m.content;
     if (c.target_type === 'group' || m.msg_type === 4) return 'group:' + (m.from_gid || c.target_id);
@@ -36,7 +70,8 @@
   CarefulCache.prototype._load = function (id) {
     var conv = this.convs[id];
     if (!conv) {
-      var records = this.wx.getStorageSync('careful:' + id) || [];
+      var stored = this.wx.getStorageSync('careful:' + id);
+      var records = stored ? JSON.parse(stored) : [];
       conv = this.convs[id] = { records: records, ids: new Set(records.map(function (r) { return r.id; })) };
     }
     return conv;
@@ -64,7 +99,8 @@
       touched[id] = true;
     });
     var ids = Object.keys(touched);
-    ids.forEach(function (id) { self.wx.setStorageSync('careful:' + id, self.convs[id].records); });
+    ids.forEach(function (id) { self._write(id); });
+    if (ids.length) this._fit(touched);
     if (ids.length) this.wx.setStorageSync('careful:index', this.index);
   };
 
