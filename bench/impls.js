@@ -42,10 +42,11 @@
     for (var id in this.index) t += this.index[id].bytes || 0;
     return t;
   };
+  // Bytes are kept per conversation and grown per record (measuring the
+  // whole value again on every write would cost it O(history) per message).
+  function recordBytes(r) { return utf8Bytes(JSON.stringify(r)) + 1; }
   CarefulCache.prototype._write = function (id) {
-    var text = JSON.stringify(this.convs[id].records);
-    this.index[id].bytes = utf8Bytes(text) + id.length + 8;
-    this.wx.setStorageSync('careful:' + id, text);
+    this.wx.setStorageSync('careful:' + id, JSON.stringify(this.convs[id].records));
   };
   CarefulCache.prototype._fit = function (touched) {
     var self = this;
@@ -55,7 +56,7 @@
       var idle = held.sort(function (a, b) { return self.index[a].last.time - self.index[b].last.time; })[0];
       var conv = this._load(idle);
       var drop = Math.max(1, conv.records.length >> 1);
-      conv.records.splice(0, drop).forEach(function (r) { conv.ids.delete(r.id); });
+      conv.records.splice(0, drop).forEach(function (r) { conv.ids.delete(r.id); self.index[idle].bytes -= recordBytes(r); });
       this.index[idle].count = conv.records.length;
       touched[idle] = true;
       this._write(idle);
@@ -92,8 +93,9 @@
       }
       conv.records.splice(lo, 0, rec);
       conv.ids.add(rec.id);
-      var entry = self.index[id] || (self.index[id] = { unread: 0, last: null, count: 0 });
+      var entry = self.index[id] || (self.index[id] = { unread: 0, last: null, count: 0, bytes: 2 * id.length + 10 });
       entry.count++;
+      entry.bytes += recordBytes(rec);
       if (!rec.out) entry.unread++;
       if (!entry.last || entry.last.time < rec.time || (entry.last.time === rec.time && entry.last.id < rec.id)) entry.last = rec;
       touched[id] = true;
