@@ -28,6 +28,7 @@ var host = {
   FakeWx: FakeWx, UsualCache: UsualCache, CarefulCache: CarefulCache,
   openOurs: function (wx, extra) { return pkg.openCache(options(wx, extra)); },
   coldOpen: function (wx, extra) { pkg = loadPackage(); return pkg.openCache(options(wx, extra)); },
+  gc: function () { gc(); },
   log: function (s) { print('  jsc: ' + s); }
 };
 benchScenarios.run(host, cfg).then(function (r) { print('RESULT ' + JSON.stringify(r)); }, function (e) { print('ERROR ' + e + '\n' + e.stack); });

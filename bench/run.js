@@ -48,6 +48,9 @@ const FakeWx = require(path.join(ROOT, 'tests', 'js', 'fake-wx.js'));
 const { UsualCache, CarefulCache } = require('./impls.js');
 const { run } = require('./scenarios.js');
 const { performance } = require('perf_hooks');
+// A full collection between measured parts (bench/scenarios.js `settle`).
+require('v8').setFlagsFromString('--expose-gc');
+const fullGc = require('vm').runInNewContext('gc');
 
 const options = (wx, extra) => Object.assign({ storage: wx, appkey: 'a1b2c3d4e5f60718293a4b5c', username: 'wx_alice', wasmPath: '/jim_cache_bg.wasm.br' }, extra || {});
 let pkg = loadPackage();
@@ -57,6 +60,7 @@ const host = {
   openOurs: (wx, extra) => pkg.openCache(options(wx, extra)),
   // A new module instance (compile + instantiate) and an open: a cold start.
   coldOpen: (wx, extra) => { pkg = loadPackage(); return pkg.openCache(options(wx, extra)); },
+  gc: fullGc,
   log: (s) => process.stderr.write('  node: ' + s + '\n'),
 };
 

@@ -36,6 +36,10 @@
 
   // host: { now(), FakeWx, UsualCache, CarefulCache, openOurs(wx, extra) -> Promise<cache>, coldOpen(wx) -> Promise<cache>, log(s) }
   async function run(host, cfg) {
+    // A full collection before each measured part, where the engine offers
+    // one: the careful cache's multi-megabyte strings otherwise leave a heap
+    // whose collection lands in whichever run comes next.
+    function settle() { if (host.gc) host.gc(); }
     var out = { config: cfg, scenarios: {} };
     var impls = {
       ours: async function (wx, extra) { return host.openOurs(wx, extra); },
@@ -49,6 +53,7 @@
     for (var n of cfg.histories) {
       s1[n] = {};
       for (var name of names) {
+        settle();
         var wx = counted(new host.FakeWx({ totalLimit: 64 * 1024 * 1024, keyLimit: 16 * 1024 * 1024 }));
         var impl = await impls[name](wx, { maxMessagesPerConversation: 100000 });
         var t = T0;
@@ -92,6 +97,7 @@
       return entries;
     }
     for (var name2 of names) {
+      settle();
       var times = { first: [], repeat: [], mix: [] }, writes = {};
       for (var r2 = 0; r2 < cfg.syncRounds; r2++) {
         var wx2 = counted(new host.FakeWx({ totalLimit: 64 * 1024 * 1024, keyLimit: 16 * 1024 * 1024 }));
@@ -115,6 +121,7 @@
     }
 
     // 3. Cold start on a full cache, and 4. steady state at the budget.
+    settle();
     var wx3 = counted(new host.FakeWx());
     var ours = await host.openOurs(wx3, { budgetBytes: cfg.budgetBytes });
     // Fill to the budget: 40 conversations, one busier. Stop at 97% of the
@@ -173,6 +180,7 @@
 
     // 4b. The careful cache at the same budget: filled the same way, then
     // streamed on the same way.
+    settle();
     var wx4 = counted(new host.FakeWx()), careful = new host.CarefulCache(wx4, APPKEY, ME, cfg.budgetBytes);
     var t4 = T0, most4 = 0, flat4 = 0;
     while (careful._total() < cfg.budgetBytes * 0.97 && flat4 < 3) {

@@ -28,6 +28,13 @@
 //! chunk of its conversation. A duplicate can improve the stored copy
 //! (a retraction wins) but never adds a record.
 //!
+//! **Bodies last.** A message's body is built (and, on the compact route,
+//! read from the glue at all) only once the message is known not to be a
+//! duplicate or below the floor: [`Cache::cache_compact`] looks every
+//! message up first, then asks the glue once for the bodies of the others.
+//! So a message whose body cannot be stored is rejected only if it would be
+//! stored; a re-delivered copy with a broken body stays a duplicate.
+//!
 //! **Unread.** Incoming, non-retracted messages newer than the conversation's
 //! read mark count; `mark_read` resets the count and moves the mark to the
 //! newest message; retracting an unread message uncounts it. Your own
