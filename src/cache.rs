@@ -51,7 +51,7 @@ use crate::echo::{self, Echo, EchoView, Status};
 use crate::error::{Error, Result};
 use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
 use crate::namespace::Namespace;
-use crate::payload::{self, Account, Batch, Incoming, Mode, Pending, Rejection, Retraction, MAX_RECORD_BYTES};
+use crate::payload::{self, Account, Batch, Incoming, Looked, Mode, Pending, Rejection, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
 use crate::report::{ConversationView, MessageView, OpenReport, PageView, Report, Stats};
 use crate::storage::{Storage, StorageError, StorageErrorKind};
@@ -744,7 +744,7 @@ impl<S: Storage> Cache<S> {
                 return Ok(false);
             }
         }
-        let searched = m.searched;
+        let searched = m.looked == Looked::Absent;
         // Copied only once it is stored: most of a re-sync is duplicates.
         let mut rec = std::borrow::Cow::Borrowed(&m.record);
         if let Some(i) = self.index.pending.iter().position(|&p| p == rec.id) {
@@ -761,6 +761,11 @@ impl<S: Storage> Cache<S> {
         match self.index.convs.get(conv_id) {
             Some(c) if c.floor.is_some_and(|f| pos <= f) => {
                 rep.evicted += 1;
+                return Ok(true);
+            }
+            // Found by the look-up before the bodies, and nothing to change in it.
+            Some(_) if m.looked == Looked::Stored && matches!(rec, std::borrow::Cow::Borrowed(_)) => {
+                rep.duplicates += 1;
                 return Ok(true);
             }
             Some(_) => {}
@@ -835,21 +840,21 @@ impl<S: Storage> Cache<S> {
     /// or below the floor), without changing anything but the loaded set.
     /// A damaged chunk on the way counts as "would store".
     fn will_store(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<bool> {
-        self.look_for(conv_id, rec, server_time).map(|p| p != Prediction::Kept)
+        self.look_for(conv_id, rec, server_time).map(|p| !matches!(p, Prediction::Duplicate | Prediction::Evicted))
     }
 
     fn look_for(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<Prediction> {
         let pos = rec.pos();
         let Some(conv) = self.index.convs.get(conv_id) else { return Ok(Prediction::Absent) };
         if conv.floor.is_some_and(|f| pos <= f) {
-            return Ok(Prediction::Kept);
+            return Ok(Prediction::Evicted);
         }
         if conv.slots.is_empty() {
             return Ok(Prediction::Absent);
         }
         for cand in candidates(&conv.slots, pos, server_time) {
             match self.find(conv_id, cand, rec.id)? {
-                Found::At(_) => return Ok(Prediction::Kept),
+                Found::At(_) => return Ok(Prediction::Duplicate),
                 Found::Damaged => return Ok(Prediction::Unsure),
                 Found::No => {}
             }
@@ -873,8 +878,12 @@ impl<S: Storage> Cache<S> {
         for (i, m) in batch.messages.iter_mut().enumerate() {
             let Pending::Later { n, .. } = m.body else { continue };
             let found = self.look_for(&m.conv, &m.record, m.server_time)?;
-            m.searched = found == Prediction::Absent && !repeated(m.record.id);
-            if found != Prediction::Kept {
+            m.looked = match found {
+                Prediction::Absent if !repeated(m.record.id) => Looked::Absent,
+                Prediction::Duplicate => Looked::Stored,
+                _ => Looked::Not,
+            };
+            if !matches!(found, Prediction::Duplicate | Prediction::Evicted) {
                 wanted.push(n);
                 at.push(i);
             }
@@ -1798,8 +1807,10 @@ fn remember<T>(list: &mut std::collections::VecDeque<T>, item: T, max: usize) {
 /// What looking for a message in the store found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Prediction {
-    /// Stored already, or below the floor: the call keeps what is there.
-    Kept,
+    /// Stored already.
+    Duplicate,
+    /// Below the floor: given up by eviction.
+    Evicted,
     /// In none of the chunks a copy could be in.
     Absent,
     /// A chunk on the way is missing or damaged: the call will find out.

@@ -60,10 +60,22 @@ pub struct Incoming {
     pub name: Option<String>,
     /// Whether `record`'s kind and body are final.
     pub body: Pending,
-    /// Set by the store once it has looked for the message in every chunk
-    /// a copy could be in, found none, and knows no other message of the
-    /// batch has its id: storing it needs no second search.
-    pub(crate) searched: bool,
+    /// What the store found when it looked the message up before reading
+    /// bodies (see `Cache::cache_compact`), so that it need not look again.
+    pub(crate) looked: Looked,
+}
+
+/// What looking a message up in the store found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Looked {
+    /// Not looked up (the whole-payload route), or nothing certain.
+    Not,
+    /// In none of the chunks a copy could be in, and no other message of
+    /// the batch has its id: it is stored without a second search.
+    Absent,
+    /// Stored already: a duplicate, unless a pending retraction or receipt
+    /// has to change the stored copy.
+    Stored,
 }
 
 /// The state of an incoming message's body. The store builds (or asks the
@@ -685,7 +697,7 @@ pub(crate) fn parse_message_with(
     let name = raw_str(name_field).and_then(|n| capped_name(&n));
     let mut record = Record::new(id, time, Kind::Unknown, from.into_owned(), out, empty_body());
     record.from_name = raw_str(content.from_name).and_then(|n| capped_name(&n));
-    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready, searched: false };
+    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not };
     match later {
         Some(n) => incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() },
         None => incoming.take_body(&msg_type, content.msg_body, content.at_list),
