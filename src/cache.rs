@@ -785,7 +785,7 @@ impl<S: Storage> Cache<S> {
             let mut damaged = None;
             let look: &[usize] = if searched { &[] } else { &candidates(&conv.slots, pos, server_time) };
             for &cand in look {
-                match self.find(conv_id, cand, rec.id)? {
+                match self.find(conv_id, cand, rec.id, Some(pos))? {
                     Found::At(i) => {
                         rep.duplicates += 1;
                         if rec.retracted {
@@ -853,7 +853,7 @@ impl<S: Storage> Cache<S> {
             return Ok(Prediction::Absent);
         }
         for cand in candidates(&conv.slots, pos, server_time) {
-            match self.find(conv_id, cand, rec.id)? {
+            match self.find(conv_id, cand, rec.id, Some(pos))? {
                 Found::At(_) => return Ok(Prediction::Duplicate),
                 Found::Damaged => return Ok(Prediction::Unsure),
                 Found::No => {}
@@ -929,7 +929,7 @@ impl<S: Storage> Cache<S> {
         let mut si = conv.slots.len();
         while si > 0 {
             si -= 1;
-            match self.find(conv_id, si, id)? {
+            match self.find(conv_id, si, id, None)? {
                 Found::At(i) => return Ok(Some((si, i))),
                 Found::Damaged => self.drop_slot(call, conv_id, si),
                 Found::No => {}
@@ -1323,9 +1323,11 @@ impl<S: Storage> Cache<S> {
         }
     }
 
-    fn find(&mut self, conv_id: &ConvId, si: usize, id: u64) -> Result<Found> {
+    /// Looks for record `id` in slot `si`; `at`: where it sits if its copy
+    /// has the same position (tried first).
+    fn find(&mut self, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
         let (key, count) = match &self.index.convs[conv_id].slots[si] {
-            Slot::Dirty(d) => return Ok(position(&d.records, id)),
+            Slot::Dirty(d) => return Ok(position(&d.records, id, at)),
             Slot::Stored(m) => (m.key, m.count),
         };
         if !self.ensure_loaded(conv_id, key)? {
@@ -1337,7 +1339,7 @@ impl<S: Storage> Cache<S> {
             self.loaded.remove(&key);
             return Ok(Found::Damaged);
         }
-        Ok(position(records, id))
+        Ok(position(records, id, at))
     }
 
     /// Turns slot `si` into a `Dirty` one owning its records.
@@ -1818,7 +1820,15 @@ enum Prediction {
 }
 
 /// Where record `id` is in a chunk's records.
-fn position(records: &[Record], id: u64) -> Found {
+/// A copy usually has the same position: a binary search finds it; a copy
+/// stored with another time (the sender's clock) needs the scan.
+fn position(records: &[Record], id: u64, at: Option<Pos>) -> Found {
+    if let Some(pos) = at {
+        let i = records.partition_point(|r| r.pos() < pos);
+        if records.get(i).is_some_and(|r| r.id == id) {
+            return Found::At(i);
+        }
+    }
     records.iter().position(|r| r.id == id).map_or(Found::No, Found::At)
 }
 
