@@ -28,6 +28,7 @@
 //! | [`report`] | what calls return |
 //! | [`error`] | errors with stable codes |
 //! | `text` | string building for hot paths, without `format!` |
+//! | `testing` | (feature `testing`) test support: the storage checker, the glue's compact batch in Rust, the fuzz drivers |
 //! | `bindings` | (wasm32 only) the wasm-bindgen layer the JS package calls |
 
 pub mod budget;
@@ -45,6 +46,7 @@ pub mod raw;
 pub mod record;
 pub mod report;
 pub mod storage;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod text;
 
