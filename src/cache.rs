@@ -49,7 +49,7 @@ use crate::chat_state::{self, ProfileSet, Receipt, StateChanges};
 use crate::conversation::ConvId;
 use crate::echo::{self, Echo, EchoView, Status};
 use crate::error::{Error, Result};
-use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
+use crate::index::{appended_insert, ChunkRef, chunk_json, chunk_overhead, parse_any_chunk, parse_chunk, AppendBase, ChunkMeta, ChunkValue, Conv, Dirty, EntryCache, Index, IndexProblem, Planned, Slot, READS_VERSIONS};
 use crate::namespace::Namespace;
 use crate::payload::{self, Account, Batch, Incoming, Looked, Mode, Pending, Rejection, Retraction, MAX_RECORD_BYTES};
 use crate::record::{Pos, Record};
@@ -161,12 +161,12 @@ impl From<Error> for Fail {
 #[derive(Default)]
 struct Call {
     /// Committed chunks to remove before writing (evicted, damaged).
-    early: Vec<(u64, u32)>,
+    early: Vec<ChunkRef>,
     /// Committed chunks whose replacement was evicted: removed early unless
     /// another surviving chunk also replaces them.
-    evicted_origins: Vec<(u64, u32)>,
+    evicted_origins: Vec<ChunkRef>,
     /// Committed chunks to remove after the commit (removed conversations).
-    post: Vec<(u64, u32)>,
+    post: Vec<ChunkRef>,
     /// The index changed.
     changed: bool,
     /// Conversations whose unread count, name or avatar this call changed.
@@ -384,12 +384,12 @@ impl<S: Storage> Cache<S> {
                     Slot::Stored(m) => {
                         referenced.insert(m.key);
                     }
-                    Slot::Dirty(d) => referenced.extend(d.origins.iter().map(|o| o.0)),
+                    Slot::Dirty(d) => referenced.extend(d.origins.iter().map(|o| o.key)),
                 }
             }
         }
         let mut present: HashSet<u64> = HashSet::new();
-        let dir_key = index.dir.map(|d| self.ns.dir_key(d.0));
+        let dir_key = index.dir.map(|d| self.ns.dir_key(d.key));
         for k in &keys {
             if *k == ikey || Some(k) == dir_key.as_ref() {
                 continue;
@@ -434,10 +434,10 @@ impl<S: Storage> Cache<S> {
         self.index = index;
         self.index_bytes = raw.as_ref().map(|s| (ikey.len() + s.len()) as u64).unwrap_or(0);
         self.total_bytes = self.index_bytes
-            + self.index.dir.map(|d| d.1 as u64).unwrap_or(0)
+            + self.index.dir.map(|d| d.bytes as u64).unwrap_or(0)
             + self.index.convs.values().flat_map(|c| &c.slots).map(|s| match s {
                 Slot::Stored(m) => m.bytes as u64,
-                Slot::Dirty(d) => d.origins.iter().map(|o| o.1 as u64).sum(),
+                Slot::Dirty(d) => d.origins.iter().map(|o| o.bytes as u64).sum(),
             }).sum::<u64>();
         if rebuild {
             let mut call = Call { changed: true, ..Default::default() };
@@ -456,7 +456,7 @@ impl<S: Storage> Cache<S> {
         let mut index = Index::default();
         let mut by_id: HashMap<u64, (ConvId, Pos)> = HashMap::new();
         // Per conversation: its records by position, and the chunks they came from.
-        type Gathered = (std::collections::BTreeMap<Pos, Record>, Vec<(u64, u32)>);
+        type Gathered = (std::collections::BTreeMap<Pos, Record>, Vec<ChunkRef>);
         let mut convs: HashMap<ConvId, Gathered> = HashMap::new();
         for k in keys {
             let Some(n) = self.ns.parse_chunk_key(k) else { continue };
@@ -465,7 +465,7 @@ impl<S: Storage> Cache<S> {
             let Some((conv, records)) = parse_any_chunk(&v) else { continue };
             let bytes = (k.len() + v.len()) as u32;
             let entry = convs.entry(conv.clone()).or_default();
-            entry.1.push((n, bytes));
+            entry.1.push(ChunkRef { key: n, bytes });
             for r in records {
                 match by_id.get(&r.id) {
                     Some((c, p)) => {
@@ -684,7 +684,7 @@ impl<S: Storage> Cache<S> {
         let mut call = Call { changed: true, ..Default::default() };
         for s in std::mem::take(&mut conv.slots) {
             if let Slot::Stored(m) = s {
-                call.post.push((m.key, m.bytes));
+                call.post.push(m.chunk_ref());
                 self.loaded.remove(&m.key);
             }
         }
@@ -1354,7 +1354,7 @@ impl<S: Storage> Cache<S> {
         let Loaded { records, value_bytes, .. } = self.loaded.remove(&key).expect("loaded");
         let base = Some(AppendBase { key, value_bytes, records: records.len() });
         self.index.convs.get_mut(conv_id).expect("present").slots[si] =
-            Slot::Dirty(Dirty { records, base, origins: vec![(key, bytes)], planned: None });
+            Slot::Dirty(Dirty { records, base, origins: vec![ChunkRef { key, bytes }], planned: None });
         Ok(true)
     }
 
@@ -1369,7 +1369,7 @@ impl<S: Storage> Cache<S> {
             }
         }
         match slot {
-            Slot::Stored(m) => call.early.push((m.key, m.bytes)),
+            Slot::Stored(m) => call.early.push(m.chunk_ref()),
             Slot::Dirty(d) => call.early.extend(d.origins),
         }
         call.changed = true;
@@ -1386,7 +1386,7 @@ impl<S: Storage> Cache<S> {
         match slot {
             Slot::Stored(m) => {
                 self.loaded.remove(&m.key);
-                call.early.push((m.key, m.bytes));
+                call.early.push(m.chunk_ref());
             }
             Slot::Dirty(d) => call.evicted_origins.extend(d.origins),
         }
@@ -1486,7 +1486,7 @@ impl<S: Storage> Cache<S> {
         let ikey = self.ns.index_key();
         let order = eviction_order(&self.index);
         let committed_dir = self.index.dir;
-        let old_dir_bytes = committed_dir.map(|d| d.1 as u64).unwrap_or(0);
+        let old_dir_bytes = committed_dir.map(|d| d.bytes as u64).unwrap_or(0);
         let (mut plan, mut index_json) = self.plan_directory(committed_dir);
         loop {
             let need = self.peak_bytes(call, (ikey.len() + index_json.len()) as u64) + old_dir_bytes + plan.bytes();
@@ -1517,7 +1517,7 @@ impl<S: Storage> Cache<S> {
 
     /// Decides whether the directory must be rewritten, sets the index's
     /// reference accordingly, and serialises the index.
-    fn plan_directory(&mut self, committed: Option<(u64, u32)>) -> (DirPlan, String) {
+    fn plan_directory(&mut self, committed: Option<ChunkRef>) -> (DirPlan, String) {
         let plan = if self.index.older_match(&self.dir_snapshot) {
             self.index.dir = committed;
             DirPlan::Keep
@@ -1531,7 +1531,7 @@ impl<S: Storage> Cache<S> {
                     let key = self.index.next_key;
                     self.index.next_key += 1;
                     let bytes = (self.ns.dir_key(key).len() + json.len()) as u32;
-                    self.index.dir = Some((key, bytes));
+                    self.index.dir = Some(ChunkRef { key, bytes });
                     DirPlan::Write(key, json, bytes)
                 }
             }
@@ -1542,21 +1542,21 @@ impl<S: Storage> Cache<S> {
     /// Bytes in storage at the worst moment of the commit being planned.
     fn peak_bytes(&self, call: &Call, index_len: u64) -> u64 {
         let chunks: u64 = self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum();
-        let superseded: u64 = self.superseded().iter().map(|o| o.1 as u64).sum();
-        let post: u64 = call.post.iter().map(|o| o.1 as u64).sum();
+        let superseded: u64 = self.superseded().iter().map(|o| o.bytes as u64).sum();
+        let post: u64 = call.post.iter().map(|o| o.bytes as u64).sum();
         let strays: u64 = self.strays.iter().map(|s| s.1).sum();
         chunks + superseded + post + strays + index_len.max(self.index_bytes)
     }
 
     /// Committed chunks replaced by surviving dirty ones: removed after the
     /// commit.
-    fn superseded(&self) -> Vec<(u64, u32)> {
+    fn superseded(&self) -> Vec<ChunkRef> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for s in self.index.convs.values().flat_map(|c| &c.slots) {
             if let Slot::Dirty(d) = s {
                 for o in &d.origins {
-                    if seen.insert(o.0) {
+                    if seen.insert(o.key) {
                         out.push(*o);
                     }
                 }
@@ -1571,14 +1571,14 @@ impl<S: Storage> Cache<S> {
         ikey: &str,
         index_json: String,
         plan: DirPlan,
-        committed_dir: Option<(u64, u32)>,
+        committed_dir: Option<ChunkRef>,
     ) -> std::result::Result<(), Fail> {
         let superseded = self.superseded();
-        let keep: HashSet<u64> = superseded.iter().map(|o| o.0).collect();
-        let mut early: Vec<(u64, u32)> = call.early.clone();
-        early.extend(call.evicted_origins.iter().filter(|o| !keep.contains(&o.0)));
+        let keep: HashSet<u64> = superseded.iter().map(|o| o.key).collect();
+        let mut early: Vec<ChunkRef> = call.early.clone();
+        early.extend(call.evicted_origins.iter().filter(|o| !keep.contains(&o.key)));
         let mut seen = HashSet::new();
-        early.retain(|o| seen.insert(o.0));
+        early.retain(|o| seen.insert(o.key));
 
         // Retry earlier failed removals; they are ours and unreferenced.
         let strays = std::mem::take(&mut self.strays);
@@ -1588,8 +1588,8 @@ impl<S: Storage> Cache<S> {
             }
         }
         // 1. Free what eviction dropped.
-        for (k, _) in &early {
-            self.storage.remove(&self.ns.chunk_key(*k))?;
+        for &ChunkRef { key: k, .. } in &early {
+            self.storage.remove(&self.ns.chunk_key(k))?;
         }
         // 2. New chunks, then 3. the index: the commit point. If either
         // fails, take back the chunks written so far (best effort; the next
@@ -1628,14 +1628,14 @@ impl<S: Storage> Cache<S> {
         self.index_bytes = (ikey.len() + index_json.len()) as u64;
         // 4. What the new chunks replace, removed conversations, and the
         // directory a new one replaces.
-        for (k, b) in superseded.iter().chain(call.post.iter()) {
-            let key = self.ns.chunk_key(*k);
-            self.loaded.remove(k);
+        for &ChunkRef { key: k, bytes: b } in superseded.iter().chain(call.post.iter()) {
+            let key = self.ns.chunk_key(k);
+            self.loaded.remove(&k);
             if self.storage.remove(&key).is_err() {
-                self.strays.push((key, *b as u64));
+                self.strays.push((key, b as u64));
             }
         }
-        if let (false, Some((k, b))) = (matches!(plan, DirPlan::Keep), committed_dir) {
+        if let (false, Some(ChunkRef { key: k, bytes: b })) = (matches!(plan, DirPlan::Keep), committed_dir) {
             let key = self.ns.dir_key(k);
             if self.storage.remove(&key).is_err() {
                 self.strays.push((key, b as u64));
@@ -1669,7 +1669,7 @@ impl<S: Storage> Cache<S> {
             self.dir_snapshot = self.index.older_snapshot();
         }
         self.total_bytes = self.index_bytes
-            + self.index.dir.map(|d| d.1 as u64).unwrap_or(0)
+            + self.index.dir.map(|d| d.bytes as u64).unwrap_or(0)
             + self.index.convs.values().flat_map(|c| &c.slots).map(Slot::bytes).sum::<u64>()
             + self.strays.iter().map(|s| s.1).sum::<u64>();
         Ok(())

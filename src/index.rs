@@ -45,8 +45,10 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// Older layouts this version reads as they are.
 pub const READS_VERSIONS: [u32; 2] = [2, SCHEMA_VERSION];
 
-/// Metadata of a written chunk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Metadata of a written chunk. Stored as `[key, first time, first id,
+/// last time, last id, count, bytes]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredMeta", into = "StoredMeta")]
 pub struct ChunkMeta {
     pub key: u64,
     pub first: Pos,
@@ -54,6 +56,27 @@ pub struct ChunkMeta {
     pub count: u32,
     /// UTF-8 bytes of key + value.
     pub bytes: u32,
+}
+
+/// A stored value the index points at (a chunk or the directory): its key
+/// number and the UTF-8 bytes of key + value. Stored as `[key, bytes]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(u64, u32)", into = "(u64, u32)")]
+pub struct ChunkRef {
+    pub key: u64,
+    pub bytes: u32,
+}
+
+impl From<(u64, u32)> for ChunkRef {
+    fn from((key, bytes): (u64, u32)) -> Self {
+        ChunkRef { key, bytes }
+    }
+}
+
+impl From<ChunkRef> for (u64, u32) {
+    fn from(r: ChunkRef) -> Self {
+        (r.key, r.bytes)
+    }
 }
 
 /// A committed chunk a dirty one only appends to: its key number, the bytes
@@ -94,7 +117,7 @@ pub struct Dirty {
     /// value is then the old one plus the new records, built by the storage.
     pub base: Option<AppendBase>,
     /// Committed chunks (key, bytes) whose records this one replaces.
-    pub origins: Vec<(u64, u32)>,
+    pub origins: Vec<ChunkRef>,
     /// Set when the call plans its write.
     pub planned: Option<Planned>,
 }
@@ -103,6 +126,12 @@ pub struct Dirty {
 pub enum Slot {
     Stored(ChunkMeta),
     Dirty(Dirty),
+}
+
+impl ChunkMeta {
+    pub fn chunk_ref(&self) -> ChunkRef {
+        ChunkRef { key: self.key, bytes: self.bytes }
+    }
 }
 
 impl Slot {
@@ -240,7 +269,7 @@ pub struct Index {
     /// Retracted ids whose message has not been seen, oldest first.
     pub pending: VecDeque<u64>,
     /// The directory value (key number, bytes) holding older chunks' metadata.
-    pub dir: Option<(u64, u32)>,
+    pub dir: Option<ChunkRef>,
     /// Receipts whose message has not been seen, oldest first.
     pub pending_receipts: VecDeque<Receipt>,
     /// `getConversation` profiles of conversations not held yet, oldest first.
@@ -261,7 +290,7 @@ struct EntryKey {
     unread: u32,
     read_at: u64,
     floor: Option<Pos>,
-    newest: Option<MetaOut>,
+    newest: Option<ChunkMeta>,
     profile_rev: u32,
 }
 
@@ -317,15 +346,29 @@ impl EntryCache {
 }
 
 /// One chunk's metadata as stored: key, first and last position, count, bytes.
-type MetaOut = (u64, u64, u64, u64, u64, u32, u32);
+/// [`ChunkMeta`]'s stored form.
+type StoredMeta = (u64, u64, u64, u64, u64, u32, u32);
 
-fn meta_out(s: &Slot) -> Option<MetaOut> {
+impl From<StoredMeta> for ChunkMeta {
+    fn from((key, t0, i0, t1, i1, count, bytes): StoredMeta) -> Self {
+        ChunkMeta { key, first: Pos { time: t0, id: i0 }, last: Pos { time: t1, id: i1 }, count, bytes }
+    }
+}
+
+impl From<ChunkMeta> for StoredMeta {
+    fn from(m: ChunkMeta) -> Self {
+        (m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes)
+    }
+}
+
+/// The metadata a slot is written with: a planned dirty chunk's as it will be.
+fn meta_out(s: &Slot) -> Option<ChunkMeta> {
     match s {
-        Slot::Stored(m) => Some((m.key, m.first.time, m.first.id, m.last.time, m.last.id, m.count, m.bytes)),
+        Slot::Stored(m) => Some(*m),
         Slot::Dirty(d) => {
             let p = d.planned.as_ref()?;
-            let (f, l) = (d.records.first()?.pos(), d.records.last()?.pos());
-            Some((p.key, f.time, f.id, l.time, l.id, d.records.len() as u32, p.bytes))
+            let (first, last) = (d.records.first()?.pos(), d.records.last()?.pos());
+            Some(ChunkMeta { key: p.key, first, last, count: d.records.len() as u32, bytes: p.bytes })
         }
     }
 }
@@ -338,7 +381,7 @@ struct ConvOut<'a> {
     r: u64,
     f: Option<(u64, u64)>,
     /// The newest chunk only; older ones are in the directory.
-    k: Vec<MetaOut>,
+    k: Vec<ChunkMeta>,
     /// Name, its source (1: the SDK), the message it came from, avatar.
     #[serde(skip_serializing_if = "Option::is_none")]
     n: Option<&'a str>,
@@ -361,7 +404,7 @@ struct IndexIn {
     #[serde(default)]
     p: VecDeque<u64>,
     #[serde(default)]
-    d: Option<(u64, u32)>,
+    d: Option<ChunkRef>,
     #[serde(default)]
     c: Vec<ConvIn>,
     #[serde(default)]
@@ -379,7 +422,7 @@ struct ConvIn {
     u: u32,
     r: u64,
     f: Option<(u64, u64)>,
-    k: Vec<MetaOut>,
+    k: Vec<ChunkMeta>,
     #[serde(default)]
     n: Option<String>,
     #[serde(default)]
@@ -394,7 +437,7 @@ struct ConvIn {
 #[derive(Serialize, Deserialize)]
 struct DirectoryFile<'a> {
     #[serde(borrow)]
-    c: Vec<(std::borrow::Cow<'a, str>, Vec<MetaOut>)>,
+    c: Vec<(std::borrow::Cow<'a, str>, Vec<ChunkMeta>)>,
 }
 
 /// Why an index value was not used.
@@ -423,9 +466,9 @@ impl Index {
         #[derive(Deserialize)]
         struct DirOnly {
             #[serde(default)]
-            d: Option<(u64, u32)>,
+            d: Option<ChunkRef>,
         }
-        serde_json::from_str::<DirOnly>(s).ok()?.d.map(|d| d.0)
+        serde_json::from_str::<DirOnly>(s).ok()?.d.map(|d| d.key)
     }
 
     /// Serialises the index: per conversation its summary and newest chunk.
@@ -537,7 +580,7 @@ impl Index {
         }
         let corrupt = |m: String| IndexProblem::Corrupt(m);
         let raw: IndexIn = serde_json::from_str(s).map_err(|e| corrupt(format!("index unreadable: {e}")))?;
-        let mut older: BTreeMap<String, Vec<MetaOut>> = BTreeMap::new();
+        let mut older: BTreeMap<String, Vec<ChunkMeta>> = BTreeMap::new();
         match (raw.d, directory) {
             (None, _) => {}
             (Some(_), None) => return Err(corrupt("the index's directory is missing".into())),
@@ -551,7 +594,7 @@ impl Index {
         }
         let mut convs = BTreeMap::new();
         let mut seen_keys = std::collections::HashSet::new();
-        let mut max_key = raw.d.map(|d| d.0).unwrap_or(0);
+        let mut max_key = raw.d.map(|d| d.key).unwrap_or(0);
         for c in raw.c {
             let id = ConvId::parse(&c.i).ok_or_else(|| corrupt(format!("bad conversation id {:?}", c.i)))?;
             let mut metas = older.remove(&c.i).unwrap_or_default();
@@ -561,14 +604,14 @@ impl Index {
             metas.extend(c.k);
             let mut slots = Vec::with_capacity(metas.len());
             let mut prev: Option<Pos> = None;
-            for (key, t0, i0, t1, i1, count, bytes) in metas {
-                let (first, last) = (Pos { time: t0, id: i0 }, Pos { time: t1, id: i1 });
+            for meta in metas {
+                let ChunkMeta { key, first, last, count, .. } = meta;
                 if count == 0 || first > last || prev.is_some_and(|p| p >= first) || !seen_keys.insert(key) {
                     return Err(corrupt(format!("inconsistent chunk list in {}", c.i)));
                 }
                 max_key = max_key.max(key);
                 prev = Some(last);
-                slots.push(Slot::Stored(ChunkMeta { key, first, last, count, bytes }));
+                slots.push(Slot::Stored(meta));
             }
             if c.s > 1 {
                 return Err(corrupt(format!("bad name source in {}", c.i)));
@@ -722,7 +765,7 @@ mod tests {
             count: 1,
             bytes: 50,
         }));
-        idx.dir = Some((6, 100));
+        idx.dir = Some(ChunkRef { key: 6, bytes: 100 });
         let s = idx.to_json();
         let d = idx.directory_json().unwrap();
         assert_eq!(Index::directory_of(&s), Some(6));
