@@ -51,7 +51,8 @@ var fixtures = JSON.parse(readFile('tests/fixtures/jmessage-examples.json'));
 var tests = [];
 defineSuite(function (name, fn) { tests.push({ name: name, fn: fn }); },
   { openCache: jimCache.openCache, FakeWx: FakeWx, fixtures: fixtures, wasmPath: '/jim_cache_bg.wasm', wxCalls: wxCalls,
-    freshGlue: function () { return loadModule(gluePath, {}); } });
+    freshGlue: function () { return loadModule(gluePath, {}); },
+    conformance: { cases: JSON.parse(readFile('tests/conformance/cases.json')), expected: JSON.parse(readFile('tests/conformance/expected.json')) } });
 
 (async function () {
   var passed = 0, failed = 0;

@@ -36,4 +36,9 @@ function freshGlue() {
   return require(file);
 }
 
-defineSuite(test, { openCache, FakeWx, fixtures, wasmPath: '/jim_cache_bg.wasm.br', wxCalls, freshGlue });
+const conformance = {
+  cases: JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'conformance', 'cases.json'), 'utf8')),
+  expected: JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'conformance', 'expected.json'), 'utf8')),
+};
+
+defineSuite(test, { openCache, FakeWx, fixtures, wasmPath: '/jim_cache_bg.wasm.br', wxCalls, freshGlue, conformance });

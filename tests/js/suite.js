@@ -62,6 +62,60 @@
       return host.openCache(o);
     }
 
+    // ---- the conformance suite (tests/conformance.rs) ----------------------
+    // The same cases the core runs on MemoryStorage, here on the JS store
+    // over a fake wx: every result, list and page must be what it got.
+    function canon(v) {
+      if (Array.isArray(v)) return v.map(canon);
+      if (v && typeof v === 'object') {
+        var o = {};
+        for (var k of Object.keys(v).sort()) o[k] = canon(v[k]);
+        return o;
+      }
+      return v;
+    }
+    function stepArg(a) { return a && typeof a === 'object' && typeof a.fixture === 'string' ? fx[a.fixture] : { data: a }; }
+    async function conformanceCase(c) {
+      var wx = new host.FakeWx(), opts = c.options || {};
+      var cache = await open(wx, opts), steps = [];
+      for (var s of c.steps) {
+        var out;
+        try {
+          switch (s[0]) {
+            case 'cacheMsg': out = cache.cacheMsg(stepArg(s[1]).data, s[2]); break;
+            case 'cacheSent': out = cache.cacheSent(stepArg(s[1]).data, stepArg(s[1]).msg); break;
+            case 'applyEvent': out = cache.applyEvent(stepArg(s[1]).data); break;
+            case 'applyReceipts': out = cache.applyReceipts(stepArg(s[1]).data); break;
+            case 'applyUnread': out = cache.applyUnread(stepArg(s[1]).data); break;
+            case 'applyConversations': out = cache.applyConversations(stepArg(s[1]).data); break;
+            case 'markRead': out = cache.markRead(s[1]); break;
+            case 'remove': out = cache.remove(s[1]); break;
+            case 'reopen': cache.close(); cache = await open(wx, opts); out = cache.openReport; break;
+            default: fail('unknown call ' + s[0]);
+          }
+        } catch (e) {
+          if (!e || e.name !== 'JimCacheError') throw e;
+          out = { error: e.code };
+        }
+        steps.push({ result: out, conversations: cache.conversations() });
+      }
+      var pages = {};
+      for (var row of cache.conversations()) pages[row.id] = cache.messages(row.id, { limit: 100 });
+      return { name: c.name, steps: steps, pages: pages };
+    }
+
+    if (host.conformance) {
+      test('conformance: the JS store gives exactly what the core gives on MemoryStorage (tests/conformance)', async function () {
+        var cases = host.conformance.cases, expected = host.conformance.expected;
+        eq(cases.length, expected.length, 'a result for every case');
+        for (var i = 0; i < cases.length; i++) {
+          var got = canon(await conformanceCase(cases[i])), want = canon(expected[i]);
+          for (var j = 0; j < want.steps.length; j++) eq(got.steps[j], want.steps[j], cases[i].name + ', step ' + j + ' ' + JSON.stringify(cases[i].steps[j]).slice(0, 80));
+          eq(got.pages, want.pages, cases[i].name + ': pages');
+        }
+      });
+    }
+
     // Every stored value is a string we wrote, never the bare username.
     function checkStorage(wx) {
       var bytes = 0;
