@@ -662,6 +662,43 @@ var JimCache = class {
     }
   }
   /**
+   * What the glue reads a page of `id` from itself (JSON `{chunks: [{key,
+   * count}], echoes}`; see `Cache::page_plan`).
+   * @param {string} id
+   * @param {number} limit
+   * @param {string | null} [before]
+   * @returns {string}
+   */
+  pagePlan(id, limit, before) {
+    let deferred4_0;
+    let deferred4_1;
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      const len0 = WASM_VECTOR_LEN;
+      var ptr1 = isLikeNone(before) ? 0 : passStringToWasm0(before, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+      var len1 = WASM_VECTOR_LEN;
+      wasm.jimcache_pagePlan(retptr, this.__wbg_ptr, ptr0, len0, limit, ptr1, len1);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var r2 = getDataViewMemory0().getInt32(retptr + 4 * 2, true);
+      var r3 = getDataViewMemory0().getInt32(retptr + 4 * 3, true);
+      var ptr3 = r0;
+      var len3 = r1;
+      if (r3) {
+        ptr3 = 0;
+        len3 = 0;
+        throw takeObject(r2);
+      }
+      deferred4_0 = ptr3;
+      deferred4_1 = len3;
+      return getStringFromWasm0(ptr3, len3);
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+      wasm.__wbindgen_free(deferred4_0, deferred4_1, 1);
+    }
+  }
+  /**
    * Echoes of `id` (or all), oldest first (JSON).
    * @param {string | null} [id]
    * @returns {string}
@@ -1468,14 +1505,42 @@ Cache.prototype.conversations = function() {
     return c.conversations();
   }));
 };
+function pageFromChunks(storage, id, plan, limit, cursor) {
+  var at = cursor ? cursor.split("-") : null;
+  var time = at ? Number(at[0]) : 0, mid = at ? Number(at[1]) : 0;
+  var out = [];
+  for (var i = 0; i < plan.chunks.length && out.length <= limit; i++) {
+    var value, chunk;
+    try {
+      value = storage.peek(plan.chunks[i].key);
+      chunk = value && JSON.parse(value);
+    } catch (e) {
+      return null;
+    }
+    if (!chunk || chunk.c !== id || !Array.isArray(chunk.r) || chunk.r.length !== plan.chunks[i].count) return null;
+    for (var j = chunk.r.length - 1; j >= 0 && out.length <= limit; j--) {
+      var r = chunk.r[j];
+      if (!at || r[1] < time || r[1] === time && r[0] < mid) out.push(r);
+    }
+  }
+  var more = out.length > limit;
+  out.length = Math.min(out.length, limit);
+  out.reverse();
+  var messages = out.map(recordView);
+  return { messages: plan.echoes ? messages.concat(plan.echoes) : messages, before: more ? out[0][1] + "-" + out[0][0] : null };
+}
 Cache.prototype.messages = function(id, options) {
   var limit = options && options.limit !== void 0 ? options.limit : 20;
   var before = options && options.before != null ? String(options.before) : void 0;
   if (typeof limit !== "number" || limit !== Math.floor(limit) || limit < 1 || limit > 1e3) {
     throw fail("BAD_ARGUMENT", "limit must be an integer from 1 to 1000, got " + limit);
   }
-  return JSON.parse(call(this, function(c) {
-    return c.messages(String(id), limit, before);
+  id = String(id);
+  var plan = JSON.parse(call(this, function(c) {
+    return c.pagePlan(id, limit, before);
+  }));
+  return pageFromChunks(this._storage, id, plan, limit, before) || JSON.parse(call(this, function(c) {
+    return c.messages(id, limit, before);
   }));
 };
 Cache.prototype.markRead = function(id) {

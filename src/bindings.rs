@@ -302,6 +302,15 @@ impl JimCache {
         Ok(to_json(&self.inner.page_view_with_echoes(&id, &records, asked, next)))
     }
 
+    /// What the glue reads a page of `id` from itself (JSON `{chunks: [{key,
+    /// count}], echoes}`; see `Cache::page_plan`).
+    #[wasm_bindgen(js_name = pagePlan)]
+    pub fn page_plan(&mut self, id: &str, limit: u32, before: Option<String>) -> Result<String, JsValue> {
+        let id = conv_id(id)?;
+        let asked = cursor(before, "messages()")?;
+        self.inner.page_plan(&id, limit as usize, asked).map(|p| to_json(&p)).map_err(js_error)
+    }
+
     /// Reloads from storage (another handle of this account committed).
     pub fn refresh(&mut self) -> Result<(), JsValue> {
         self.inner.refresh().map_err(js_error)

@@ -217,6 +217,21 @@ fn chunk_value(id: &ConvId, d: &Dirty) -> (ChunkValue, usize) {
     (ChunkValue::Whole(whole), len)
 }
 
+/// A chunk a page is read from: its storage key and record count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlannedPage {
+    pub key: String,
+    pub count: u32,
+}
+
+/// What the glue reads a page from (see [`Cache::page_plan`]).
+#[derive(serde::Serialize)]
+pub struct PagePlan<'a> {
+    pub chunks: Vec<PlannedPage>,
+    /// The conversation's echoes, for the newest page only.
+    pub echoes: Option<Vec<EchoView<'a>>>,
+}
+
 /// A chunk `search` reads: its storage key, conversation and newest record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedChunk {
@@ -1761,6 +1776,37 @@ impl<S: Storage> Cache<S> {
         out.reverse();
         let cursor = if more { out.first().map(Record::pos) } else { None };
         Ok((out, cursor))
+    }
+
+    /// What the glue reads for a page of `id` itself (on iOS the engine's
+    /// `JSON.parse` of a stored chunk is native, the module's is
+    /// interpreted): the chunks that can hold it, newest first, each with
+    /// its key and record count, enough of them for `limit` records before
+    /// `before`; and, for the newest page, the conversation's echoes. The
+    /// glue falls back to [`Cache::messages`] when a chunk does not check out.
+    pub fn page_plan(&mut self, id: &ConvId, limit: usize, before: Option<Pos>) -> Result<PagePlan<'_>> {
+        self.ready()?;
+        if limit == 0 || limit > 1000 {
+            return Err(Error::BadArgument(format!("limit must be between 1 and 1000, got {limit}")));
+        }
+        let mut chunks = Vec::new();
+        let mut held = 0usize;
+        for slot in self.index.convs.get(id).map(|c| c.slots.as_slice()).unwrap_or(&[]).iter().rev() {
+            let Slot::Stored(m) = slot else { unreachable!("no dirty slots between calls") };
+            if before.is_some_and(|b| m.first >= b) {
+                continue;
+            }
+            chunks.push(PlannedPage { key: self.ns.chunk_key(m.key), count: m.count });
+            // The chunk `before` falls into may hold none before it.
+            if before.is_none_or(|b| m.last < b) {
+                held += m.count as usize;
+            }
+            if held > limit {
+                break;
+            }
+        }
+        let echoes = before.is_none().then(|| self.index.echoes.iter().filter(|e| e.conv == *id).map(|e| self.echo_view(e)).collect());
+        Ok(PagePlan { chunks, echoes })
     }
 
     /// `messages` as the JS view.
