@@ -130,10 +130,10 @@ Packer.prototype.put = function (v) {
 function readMessage(m, entry, p) {
   if (!plainMessage(m)) { p.slots.push(1, entry); p.put(m); return; }
   var c = m.content;
-  p.slots.push(0, entry);
+  p.slots.push(0, entry, p.contents.push(c) - 1);
   p.put(m.msg_id); p.put(m.ctime_ms); p.put(m.msg_type); p.put(m.from_gid); p.put(m.key); p.put(m.from_username); p.put(m.from_appkey);
   p.put(c.target_type); p.put(c.target_id); p.put(c.target_appkey); p.put(c.from_id); p.put(c.from_appkey); p.put(c.create_time);
-  p.put(c.msg_type); p.slots.push(p.contents.push(c) - 1); p.put(c.from_name); p.put(c.target_name);
+  p.put(c.msg_type); p.put(c.from_name); p.put(c.target_name);
 }
 
 // The JSON text of [msg_body, at_list] of each numbered message.
@@ -251,17 +251,29 @@ function recordView(r) {
 
 function newer(a, b) { return a.time > b.time || (a.time === b.time && a.id > b.id); }
 
-Cache.prototype.search = function (text, options) {
+// A `before` cursor ("<time>-<id>", checked by the core) as {time, id}, or null.
+function cursorPos(cursor) {
+  if (!cursor) return null;
+  var at = cursor.split('-');
+  return { time: Number(at[0]), id: Number(at[1]) };
+}
+
+// options.limit of a page (default 20).
+function pageLimit(options) {
   var limit = options && options.limit !== undefined ? options.limit : 20;
   if (typeof limit !== 'number' || limit !== Math.floor(limit) || limit < 1 || limit > 1000) {
     throw fail('BAD_ARGUMENT', 'limit must be an integer from 1 to 1000, got ' + limit);
   }
+  return limit;
+}
+
+Cache.prototype.search = function (text, options) {
+  var limit = pageLimit(options);
   if (typeof text !== 'string') throw fail('BAD_ARGUMENT', 'search text must be a string');
   var conv = options && options.conversation != null ? String(options.conversation) : undefined;
   var cursor = options && options.before != null ? String(options.before) : undefined;
   var plan = JSON.parse(call(this, function (c) { return c.searchPlan(text, conv, cursor); }));
-  var at = cursor && cursor.split('-'); // checked by the core: "<time>-<id>"
-  var before = at ? { time: Number(at[0]), id: Number(at[1]) } : null;
+  var before = cursorPos(cursor);
   var needle = text.toLowerCase();
   var raw = JSON.stringify(needle).slice(1, -1); // as it appears inside stored JSON
   var storage = this._storage, hits = [], waiting = [];
@@ -326,8 +338,7 @@ Cache.prototype.conversations = function () {
 // native; the core's is interpreted): null when one is missing or does not
 // check out, and the core reads the page instead (and forgets a damaged chunk).
 function pageFromChunks(storage, id, plan, limit, cursor) {
-  var at = cursor ? cursor.split('-') : null; // checked by the core: "<time>-<id>"
-  var time = at ? Number(at[0]) : 0, mid = at ? Number(at[1]) : 0;
+  var at = cursorPos(cursor);
   var out = [];
   for (var i = 0; i < plan.chunks.length && out.length <= limit; i++) {
     var value, chunk;
@@ -335,7 +346,7 @@ function pageFromChunks(storage, id, plan, limit, cursor) {
     if (!chunk || chunk.c !== id || !Array.isArray(chunk.r) || chunk.r.length !== plan.chunks[i].count) return null;
     for (var j = chunk.r.length - 1; j >= 0 && out.length <= limit; j--) {
       var r = chunk.r[j];
-      if (!at || r[1] < time || (r[1] === time && r[0] < mid)) out.push(r);
+      if (!at || r[1] < at.time || (r[1] === at.time && r[0] < at.id)) out.push(r);
     }
   }
   var more = out.length > limit;
@@ -347,11 +358,8 @@ function pageFromChunks(storage, id, plan, limit, cursor) {
 
 // Newest page first; pass the returned `before` for the next older page.
 Cache.prototype.messages = function (id, options) {
-  var limit = options && options.limit !== undefined ? options.limit : 20;
+  var limit = pageLimit(options);
   var before = options && options.before != null ? String(options.before) : undefined;
-  if (typeof limit !== 'number' || limit !== Math.floor(limit) || limit < 1 || limit > 1000) {
-    throw fail('BAD_ARGUMENT', 'limit must be an integer from 1 to 1000, got ' + limit);
-  }
   id = String(id);
   var plan = JSON.parse(call(this, function (c) { return c.pagePlan(id, limit, before); }));
   return pageFromChunks(this._storage, id, plan, limit, before) ||

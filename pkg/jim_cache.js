@@ -1304,7 +1304,7 @@ function readMessage(m, entry, p) {
     return;
   }
   var c = m.content;
-  p.slots.push(0, entry);
+  p.slots.push(0, entry, p.contents.push(c) - 1);
   p.put(m.msg_id);
   p.put(m.ctime_ms);
   p.put(m.msg_type);
@@ -1319,7 +1319,6 @@ function readMessage(m, entry, p) {
   p.put(c.from_appkey);
   p.put(c.create_time);
   p.put(c.msg_type);
-  p.slots.push(p.contents.push(c) - 1);
   p.put(c.from_name);
   p.put(c.target_name);
 }
@@ -1434,19 +1433,27 @@ function recordView(r) {
 function newer(a, b) {
   return a.time > b.time || a.time === b.time && a.id > b.id;
 }
-Cache.prototype.search = function(text, options) {
+function cursorPos(cursor) {
+  if (!cursor) return null;
+  var at = cursor.split("-");
+  return { time: Number(at[0]), id: Number(at[1]) };
+}
+function pageLimit(options) {
   var limit = options && options.limit !== void 0 ? options.limit : 20;
   if (typeof limit !== "number" || limit !== Math.floor(limit) || limit < 1 || limit > 1e3) {
     throw fail("BAD_ARGUMENT", "limit must be an integer from 1 to 1000, got " + limit);
   }
+  return limit;
+}
+Cache.prototype.search = function(text, options) {
+  var limit = pageLimit(options);
   if (typeof text !== "string") throw fail("BAD_ARGUMENT", "search text must be a string");
   var conv = options && options.conversation != null ? String(options.conversation) : void 0;
   var cursor = options && options.before != null ? String(options.before) : void 0;
   var plan = JSON.parse(call(this, function(c) {
     return c.searchPlan(text, conv, cursor);
   }));
-  var at = cursor && cursor.split("-");
-  var before = at ? { time: Number(at[0]), id: Number(at[1]) } : null;
+  var before = cursorPos(cursor);
   var needle = text.toLowerCase();
   var raw = JSON.stringify(needle).slice(1, -1);
   var storage = this._storage, hits = [], waiting = [];
@@ -1506,8 +1513,7 @@ Cache.prototype.conversations = function() {
   }));
 };
 function pageFromChunks(storage, id, plan, limit, cursor) {
-  var at = cursor ? cursor.split("-") : null;
-  var time = at ? Number(at[0]) : 0, mid = at ? Number(at[1]) : 0;
+  var at = cursorPos(cursor);
   var out = [];
   for (var i = 0; i < plan.chunks.length && out.length <= limit; i++) {
     var value, chunk;
@@ -1520,7 +1526,7 @@ function pageFromChunks(storage, id, plan, limit, cursor) {
     if (!chunk || chunk.c !== id || !Array.isArray(chunk.r) || chunk.r.length !== plan.chunks[i].count) return null;
     for (var j = chunk.r.length - 1; j >= 0 && out.length <= limit; j--) {
       var r = chunk.r[j];
-      if (!at || r[1] < time || r[1] === time && r[0] < mid) out.push(r);
+      if (!at || r[1] < at.time || r[1] === at.time && r[0] < at.id) out.push(r);
     }
   }
   var more = out.length > limit;
@@ -1530,11 +1536,8 @@ function pageFromChunks(storage, id, plan, limit, cursor) {
   return { messages: plan.echoes ? messages.concat(plan.echoes) : messages, before: more ? out[0][1] + "-" + out[0][0] : null };
 }
 Cache.prototype.messages = function(id, options) {
-  var limit = options && options.limit !== void 0 ? options.limit : 20;
+  var limit = pageLimit(options);
   var before = options && options.before != null ? String(options.before) : void 0;
-  if (typeof limit !== "number" || limit !== Math.floor(limit) || limit < 1 || limit > 1e3) {
-    throw fail("BAD_ARGUMENT", "limit must be an integer from 1 to 1000, got " + limit);
-  }
   id = String(id);
   var plan = JSON.parse(call(this, function(c) {
     return c.pagePlan(id, limit, before);

@@ -855,26 +855,27 @@ impl<S: Storage> Cache<S> {
     /// or below the floor), without changing anything but the loaded set.
     /// A damaged chunk on the way counts as "would store".
     fn will_store(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<bool> {
-        self.look_for(conv_id, rec, server_time).map(|p| !matches!(p, Prediction::Duplicate | Prediction::Evicted))
+        self.look_for(conv_id, rec, server_time).map(|l| !l.kept())
     }
 
-    fn look_for(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<Prediction> {
+    /// Where [`Cache::insert`] would find a message, read-only.
+    fn look_for(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<Looked> {
         let pos = rec.pos();
-        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(Prediction::Absent) };
+        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(Looked::Absent) };
         if conv.floor.is_some_and(|f| pos <= f) {
-            return Ok(Prediction::Evicted);
+            return Ok(Looked::Evicted);
         }
         if conv.slots.is_empty() {
-            return Ok(Prediction::Absent);
+            return Ok(Looked::Absent);
         }
         for cand in candidates(&conv.slots, pos, server_time) {
             match self.find(conv_id, cand, rec.id, Some(pos))? {
-                Found::At(_) => return Ok(Prediction::Duplicate),
-                Found::Damaged => return Ok(Prediction::Unsure),
+                Found::At(_) => return Ok(Looked::Stored),
+                Found::Damaged => return Ok(Looked::Not),
                 Found::No => {}
             }
         }
-        Ok(Prediction::Absent)
+        Ok(Looked::Absent)
     }
 
     /// Reads from the glue (`bodies`: item numbers -> a JSON array of
@@ -892,13 +893,12 @@ impl<S: Storage> Cache<S> {
         };
         for (i, m) in batch.messages.iter_mut().enumerate() {
             let Pending::Later { n, .. } = m.body else { continue };
-            let found = self.look_for(&m.conv, &m.record, m.server_time)?;
-            m.looked = match found {
-                Prediction::Absent if !repeated(m.record.id) => Looked::Absent,
-                Prediction::Duplicate => Looked::Stored,
-                _ => Looked::Not,
+            m.looked = match self.look_for(&m.conv, &m.record, m.server_time)? {
+                // A later copy in this batch would not be searched for.
+                Looked::Absent if repeated(m.record.id) => Looked::Not,
+                found => found,
             };
-            if !matches!(found, Prediction::Duplicate | Prediction::Evicted) {
+            if !m.looked.kept() {
                 wanted.push(n);
                 at.push(i);
             }
@@ -906,15 +906,7 @@ impl<S: Storage> Cache<S> {
         if wanted.is_empty() {
             return Ok(());
         }
-        let text = bodies(&wanted)?;
-        let pairs = crate::compact::read_bodies(&text, wanted.len())?;
-        for (i, (msg_body, at_list)) in at.into_iter().zip(pairs) {
-            let m = &mut batch.messages[i];
-            if let Pending::Later { msg_type, .. } = std::mem::replace(&mut m.body, Pending::Ready) {
-                m.take_body(&msg_type, msg_body, at_list);
-            }
-        }
-        Ok(())
+        crate::compact::give_bodies(batch, &at, &bodies(&wanted)?)
     }
 
     fn added(&mut self, call: &mut Call, conv_id: &ConvId, rec: &Record, rep: &mut Report) {
@@ -1736,9 +1728,7 @@ impl<S: Storage> Cache<S> {
     /// the next older page.
     pub fn messages(&mut self, id: &ConvId, limit: usize, before: Option<Pos>) -> Result<(Vec<Record>, Option<Pos>)> {
         self.ready()?;
-        if limit == 0 || limit > 1000 {
-            return Err(Error::BadArgument(format!("limit must be between 1 and 1000, got {limit}")));
-        }
+        check_limit(limit)?;
         let mut out: Vec<Record> = Vec::with_capacity(limit + 1);
         let Some(conv) = self.index.convs.get(id) else { return Ok((out, None)) };
         let mut si = conv.slots.len();
@@ -1786,9 +1776,7 @@ impl<S: Storage> Cache<S> {
     /// glue falls back to [`Cache::messages`] when a chunk does not check out.
     pub fn page_plan(&mut self, id: &ConvId, limit: usize, before: Option<Pos>) -> Result<PagePlan<'_>> {
         self.ready()?;
-        if limit == 0 || limit > 1000 {
-            return Err(Error::BadArgument(format!("limit must be between 1 and 1000, got {limit}")));
-        }
+        check_limit(limit)?;
         let mut chunks = Vec::new();
         let mut held = 0usize;
         for slot in self.index.convs.get(id).map(|c| c.slots.as_slice()).unwrap_or(&[]).iter().rev() {
@@ -1852,17 +1840,12 @@ fn remember<T>(list: &mut std::collections::VecDeque<T>, item: T, max: usize) {
     }
 }
 
-/// What looking for a message in the store found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Prediction {
-    /// Stored already.
-    Duplicate,
-    /// Below the floor: given up by eviction.
-    Evicted,
-    /// In none of the chunks a copy could be in.
-    Absent,
-    /// A chunk on the way is missing or damaged: the call will find out.
-    Unsure,
+/// A page's `limit`.
+fn check_limit(limit: usize) -> Result<()> {
+    if limit == 0 || limit > 1000 {
+        return Err(Error::BadArgument(format!("limit must be between 1 and 1000, got {limit}")));
+    }
+    Ok(())
 }
 
 /// Where record `id` is in a chunk's records.

@@ -12,10 +12,10 @@
 //! slots: [n_entries,
 //!         msg_type, from_gid, key, from_username, from_appkey,
 //!         unread_msg_count, receipt_msgs,                     × n_entries (sync entries' own fields)
-//!         0, entry, msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
+//!         0, entry, body number,
+//!            msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey,
 //!            target_type, target_id, target_appkey, from_id, content.from_appkey,
-//!            create_time, content.msg_type, body number,
-//!            from_name, target_name,                          a message read by the glue
+//!            create_time, content.msg_type, from_name, target_name,  a message read by the glue
 //!         1, entry, item, ...]                                anything else, as it was
 //! table: JSON array of values
 //! ```
@@ -41,7 +41,7 @@
 
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, MAX_SAFE};
+use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, Pending, MAX_SAFE};
 use crate::raw::{Raw, Scanner};
 use crate::text::push_decimal;
 
@@ -178,13 +178,8 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
         let entry = r.integer(-1)?;
         item_cells.push(match tag {
             0 => {
-                let head: [Cell; 14] = r.cells()?;
-                let body = r.integer(0)?;
-                let tail: [Cell; 2] = r.cells()?;
-                let mut f = [Cell::None; MESSAGE_FIELDS];
-                f[..14].copy_from_slice(&head);
-                f[14..].copy_from_slice(&tail);
-                ItemCells::Read { entry, body: u32::try_from(body).map_err(|_| unreadable("a body number is out of range"))?, f }
+                let body = u32::try_from(r.integer(0)?).map_err(|_| unreadable("a body number is out of range"))?;
+                ItemCells::Read { entry, body, f: r.cells()? }
             }
             1 => ItemCells::AsIs { entry, item: r.cell()? },
             _ => return Err(unreadable("an item tag is neither 0 nor 1")),
@@ -264,6 +259,18 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     }
     payload::one_conversation_per_id(&mut batch);
     Ok(batch)
+}
+
+/// Gives the messages at `at` (each [`Pending::Later`]) their bodies from
+/// the glue's answer to a request for theirs (see [`read_bodies`]).
+pub fn give_bodies(batch: &mut Batch, at: &[usize], text: &str) -> Result<()> {
+    for (&i, (msg_body, at_list)) in at.iter().zip(read_bodies(text, at.len())?) {
+        let m = &mut batch.messages[i];
+        if let Pending::Later { msg_type, .. } = std::mem::replace(&mut m.body, Pending::Ready) {
+            m.take_body(&msg_type, msg_body, at_list);
+        }
+    }
+    Ok(())
 }
 
 /// The glue's answer to a request for `n` bodies: a JSON array of `n`

@@ -68,14 +68,24 @@ pub struct Incoming {
 /// What looking a message up in the store found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Looked {
-    /// Not looked up (the whole-payload route), or nothing certain.
+    /// Not looked up (the whole-payload route), or nothing certain (a
+    /// damaged chunk on the way, another message of the batch with its id).
     Not,
-    /// In none of the chunks a copy could be in, and no other message of
-    /// the batch has its id: it is stored without a second search.
+    /// In none of the chunks a copy could be in: stored without a second
+    /// search.
     Absent,
     /// Stored already: a duplicate, unless a pending retraction or receipt
     /// has to change the stored copy.
     Stored,
+    /// Below the conversation's floor: given up by eviction.
+    Evicted,
+}
+
+impl Looked {
+    /// Whether the store keeps what it has instead of storing the message.
+    pub(crate) fn kept(self) -> bool {
+        matches!(self, Looked::Stored | Looked::Evicted)
+    }
 }
 
 /// The state of an incoming message's body. The store builds (or asks the
@@ -518,7 +528,7 @@ pub(crate) fn parse_item<'a>(item: Raw<'a>, acct: Account, batch: &mut Batch) ->
         });
         return None;
     }
-    if let Some(result) = parse_message_fast(item, &&Hint::default(), acct) {
+    if let Some(result) = parse_message_fast(item, &Hint::default(), acct) {
         push(result, batch);
         return None;
     }

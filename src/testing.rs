@@ -121,13 +121,16 @@ impl CompactBatch {
     /// every message would).
     pub fn read_all(&self, acct: crate::payload::Account) -> crate::error::Result<crate::payload::Batch> {
         let mut batch = crate::compact::parse_compact(&self.slots, &self.table, acct)?;
-        for m in &mut batch.messages {
-            if let crate::payload::Pending::Later { n, msg_type } = m.body.clone() {
-                let text = self.bodies_for(&[n]);
-                let pair = crate::compact::read_bodies(&text, 1)?;
-                m.take_body(&msg_type, pair[0].0, pair[0].1);
-            }
-        }
+        let (at, wanted): (Vec<usize>, Vec<u32>) = batch
+            .messages
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| match m.body {
+                crate::payload::Pending::Later { n, .. } => Some((i, n)),
+                _ => None,
+            })
+            .unzip();
+        crate::compact::give_bodies(&mut batch, &at, &self.bodies_for(&wanted))?;
         Ok(batch.settle())
     }
 }
@@ -201,17 +204,13 @@ pub fn compact_of(data: &Value) -> Option<CompactBatch> {
             p.put(m);
             continue;
         }
-        p.slots.extend([0.0, entry as f64]);
         let c = &m["content"];
+        p.slots.extend([0.0, entry as f64, bodies.len() as f64]);
+        bodies.push(Value::Array(vec![field(c, "msg_body"), field(c, "at_list")]));
         for k in ["msg_id", "ctime_ms", "msg_type", "from_gid", "key", "from_username", "from_appkey"] {
             p.put(&field(m, k));
         }
-        for k in ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type"] {
-            p.put(&field(c, k));
-        }
-        p.slots.push(bodies.len() as f64);
-        bodies.push(Value::Array(vec![field(c, "msg_body"), field(c, "at_list")]));
-        for k in ["from_name", "target_name"] {
+        for k in ["target_type", "target_id", "target_appkey", "from_id", "from_appkey", "create_time", "msg_type", "from_name", "target_name"] {
             p.put(&field(c, k));
         }
     }
