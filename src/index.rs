@@ -23,7 +23,7 @@
 //!
 //! In memory a conversation's chunks are [`Slot`]s: `Stored` (metadata only,
 //! records loaded on demand) or `Dirty` (records changed by the current call,
-//! not yet written).
+//! until its commit is planned). [`crate::store`] writes this layout.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -100,15 +100,6 @@ pub enum ChunkValue {
     Appended { base: u64, insert: String },
 }
 
-/// A chunk the current call will write: its fresh key number, how its value
-/// is made, and the bytes of key + value.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    pub key: u64,
-    pub value: ChunkValue,
-    pub bytes: u32,
-}
-
 /// A chunk changed by the current call.
 #[derive(Debug, Clone)]
 pub struct Dirty {
@@ -116,12 +107,14 @@ pub struct Dirty {
     /// Set while the call has only appended to a committed chunk: the new
     /// value is then the old one plus the new records, built by the storage.
     pub base: Option<AppendBase>,
-    /// Committed chunks (key, bytes) whose records this one replaces.
+    /// Committed chunks whose records this one replaces.
     pub origins: Vec<ChunkRef>,
-    /// Set when the call plans its write.
-    pub planned: Option<Planned>,
 }
 
+/// A conversation's chunk in memory: committed (`Stored`, its records read
+/// on demand), or changed by the call being made (`Dirty`, its records
+/// owned until the commit plans it: then it is `Stored` again, under the
+/// fresh key the commit writes).
 #[derive(Debug, Clone)]
 pub enum Slot {
     Stored(ChunkMeta),
@@ -156,11 +149,20 @@ impl Slot {
         }
     }
 
-    /// Bytes this slot occupies (or will, once written).
-    pub fn bytes(&self) -> u64 {
+    /// Bytes this slot holds in storage: a changed one, those of the
+    /// committed chunks it replaces.
+    pub fn held_bytes(&self) -> u64 {
         match self {
             Slot::Stored(m) => m.bytes as u64,
-            Slot::Dirty(d) => d.planned.as_ref().map(|p| p.bytes as u64).unwrap_or(0),
+            Slot::Dirty(d) => d.origins.iter().map(|o| o.bytes as u64).sum(),
+        }
+    }
+
+    /// The committed chunks this slot stands for.
+    pub fn stored_refs(&self) -> Vec<ChunkRef> {
+        match self {
+            Slot::Stored(m) => vec![m.chunk_ref()],
+            Slot::Dirty(d) => d.origins.clone(),
         }
     }
 }
@@ -361,15 +363,12 @@ impl From<ChunkMeta> for StoredMeta {
     }
 }
 
-/// The metadata a slot is written with: a planned dirty chunk's as it will be.
+/// The metadata a slot is written with (a commit serialises the index once
+/// every changed chunk is planned, so only committed ones are listed).
 fn meta_out(s: &Slot) -> Option<ChunkMeta> {
     match s {
         Slot::Stored(m) => Some(*m),
-        Slot::Dirty(d) => {
-            let p = d.planned.as_ref()?;
-            let (first, last) = (d.records.first()?.pos(), d.records.last()?.pos());
-            Some(ChunkMeta { key: p.key, first, last, count: d.records.len() as u32, bytes: p.bytes })
-        }
+        Slot::Dirty(_) => None,
     }
 }
 
@@ -472,7 +471,7 @@ impl Index {
     }
 
     /// Serialises the index: per conversation its summary and newest chunk.
-    /// Every slot must be `Stored` or planned.
+    /// A commit serialises it once every changed chunk is planned.
     pub fn to_json(&self) -> String {
         self.to_json_reusing(&mut EntryCache::default())
     }

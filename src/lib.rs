@@ -8,7 +8,10 @@
 //! against crashes at any write.
 //!
 //! The core is pure Rust and sans-I/O ([`Storage`] is the only way out); the
-//! `bindings` module (wasm32 only) exposes it to JavaScript.
+//! `bindings` module (wasm32 only) exposes it to JavaScript. A call flows
+//! model → updates → store: the [`cache`]'s model changes memory, its
+//! commit planner turns the change into an [`updates::Updates`] log, and the
+//! [`store`] applies the log as one crash-safe commit.
 //!
 //! | module | holds |
 //! |---|---|
@@ -22,7 +25,9 @@
 //! | [`index`] | the storage layout: index and chunk formats |
 //! | [`budget`] | byte budget and eviction policy |
 //! | [`chat_state`] | unread counts, read receipts, names and avatars: what the UI shows besides messages |
-//! | [`cache`] | the cache: dedup, ordering, retraction, paging, commits |
+//! | [`cache`] | the cache: the conversation model (dedup, order, retraction, unread), the commit planner, paging |
+//! | [`updates`] | the update log one call's commit is |
+//! | [`store`] | the store layer: keys, layout, copy-on-write order, byte accounting; applies an update log |
 //! | [`storage`] | the storage trait and failure kinds |
 //! | [`memory`] | an in-memory storage with WeChat's limits, for tests |
 //! | [`report`] | what calls return |
@@ -46,9 +51,11 @@ pub mod raw;
 pub mod record;
 pub mod report;
 pub mod storage;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod text;
+pub mod updates;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
