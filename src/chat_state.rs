@@ -22,11 +22,27 @@ use crate::record::capped_name;
 /// Longest avatar (`media_id`) kept, in bytes.
 pub const MAX_AVATAR_BYTES: usize = 512;
 
-/// "`id` has been read by all but `unread`" (0: read).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// "`id` has been read by all but `unread`" (0: read). Stored (a receipt
+/// waiting for its message) as `[id, unread]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "StoredReceipt", into = "StoredReceipt")]
 pub struct Receipt {
     pub id: u64,
     pub unread: u32,
+}
+
+type StoredReceipt = (u64, u32);
+
+impl From<StoredReceipt> for Receipt {
+    fn from((id, unread): StoredReceipt) -> Self {
+        Receipt { id, unread }
+    }
+}
+
+impl From<Receipt> for StoredReceipt {
+    fn from(r: Receipt) -> Self {
+        (r.id, r.unread)
+    }
 }
 
 /// Receipts of one conversation.

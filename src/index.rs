@@ -61,19 +61,21 @@ pub struct ChunkMeta {
 /// A stored value the index points at (a chunk or the directory): its key
 /// number and the UTF-8 bytes of key + value. Stored as `[key, bytes]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "(u64, u32)", into = "(u64, u32)")]
+#[serde(from = "StoredRef", into = "StoredRef")]
 pub struct ChunkRef {
     pub key: u64,
     pub bytes: u32,
 }
 
-impl From<(u64, u32)> for ChunkRef {
-    fn from((key, bytes): (u64, u32)) -> Self {
+type StoredRef = (u64, u32);
+
+impl From<StoredRef> for ChunkRef {
+    fn from((key, bytes): StoredRef) -> Self {
         ChunkRef { key, bytes }
     }
 }
 
-impl From<ChunkRef> for (u64, u32) {
+impl From<ChunkRef> for StoredRef {
     fn from(r: ChunkRef) -> Self {
         (r.key, r.bytes)
     }
@@ -407,7 +409,7 @@ struct IndexIn {
     #[serde(default)]
     c: Vec<ConvIn>,
     #[serde(default)]
-    q: VecDeque<(u64, u32)>,
+    q: VecDeque<Receipt>,
     #[serde(default)]
     o: VecDeque<(String, Option<String>, Option<String>)>,
     #[serde(default)]
@@ -491,8 +493,7 @@ impl Index {
         push_field(&mut out, "d", &self.dir);
         // Written only when non-empty: an index without them reads as 0.1.0's.
         if !self.pending_receipts.is_empty() {
-            let q: Vec<(u64, u32)> = self.pending_receipts.iter().map(|r| (r.id, r.unread)).collect();
-            push_field(&mut out, "q", &q);
+            push_field(&mut out, "q", &self.pending_receipts);
         }
         if !self.pending_profiles.is_empty() {
             let o: Vec<(&str, Option<&str>, Option<&str>)> = self
@@ -637,7 +638,7 @@ impl Index {
         if (!seen_keys.is_empty() || raw.d.is_some()) && raw.n <= max_key {
             return Err(corrupt("next key number is not above every used one".into()));
         }
-        let pending_receipts = raw.q.into_iter().map(|(id, unread)| Receipt { id, unread }).collect();
+        let pending_receipts = raw.q;
         let mut pending_profiles = VecDeque::with_capacity(raw.o.len());
         for (id, name, avatar) in raw.o {
             let conv = ConvId::parse(&id).ok_or_else(|| corrupt(format!("bad conversation id {id:?} in pending profiles")))?;
