@@ -11,7 +11,6 @@
 //! methods; the glue builds it over `wx` (see `js/wx-storage.js`).
 
 use serde::Deserialize;
-use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use crate::cache::{Cache, Config};
@@ -100,10 +99,6 @@ fn js_error(e: Error) -> JsValue {
     err.set_name("JimCacheError");
     let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code()));
     err.into()
-}
-
-fn parse_json(what: &str, text: &str) -> Result<Value, JsValue> {
-    serde_json::from_str(text).map_err(|e| js_error(Error::BadPayload(format!("{what} is not valid JSON: {e}"))))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -215,23 +210,19 @@ impl JimCache {
     /// A send's `onSuccess(data, msg)`, both as JSON.
     #[wasm_bindgen(js_name = cacheSent)]
     pub fn cache_sent(&mut self, data: &str, msg: &str) -> Result<String, JsValue> {
-        let d = parse_json("data", data)?;
-        let m = parse_json("msg", msg)?;
-        self.inner.cache_sent(&d, &m).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.cache_sent(data, msg).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// One event or an array of events (JSON).
     #[wasm_bindgen(js_name = applyEvent)]
     pub fn apply_event(&mut self, events: &str) -> Result<String, JsValue> {
-        let v = parse_json("event", events)?;
-        self.inner.apply_events(&v).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.apply_events(events).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// A send's `onSuccess(data, msg)` (JSON each) replacing the echo `localId`.
     #[wasm_bindgen(js_name = cacheSentEcho)]
     pub fn cache_sent_echo(&mut self, data: &str, msg: &str, local_id: &str) -> Result<String, JsValue> {
-        let (d, m) = (parse_json("data", data)?, parse_json("msg", msg)?);
-        self.inner.cache_sent_echo(&d, &m, Some(local_id)).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.cache_sent_echo(data, msg, Some(local_id)).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// Stores a local echo; returns it (JSON).
@@ -271,22 +262,19 @@ impl JimCache {
     /// `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array (JSON).
     #[wasm_bindgen(js_name = applyReceipts)]
     pub fn apply_receipts(&mut self, data: &str) -> Result<String, JsValue> {
-        let v = parse_json("receipts", data)?;
-        self.inner.apply_receipts(&v).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.apply_receipts(data).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// `onMutiUnreadMsgUpdate`'s object (JSON).
     #[wasm_bindgen(js_name = applyUnread)]
     pub fn apply_unread(&mut self, data: &str) -> Result<String, JsValue> {
-        let v = parse_json("unread update", data)?;
-        self.inner.apply_unread(&v).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.apply_unread(data).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// `getConversation()`'s onSuccess data (JSON).
     #[wasm_bindgen(js_name = applyConversations)]
     pub fn apply_conversations(&mut self, data: &str) -> Result<String, JsValue> {
-        let v = parse_json("conversations", data)?;
-        self.inner.apply_conversations(&v).map(|r| to_json(&r)).map_err(js_error)
+        self.inner.apply_conversations(data).map(|r| to_json(&r)).map_err(js_error)
     }
 
     /// The conversation list (JSON), most recent first.

@@ -12,11 +12,12 @@
 //! [`crate::payload`]) become the same [`StateChanges`]. Malformed items are
 //! [`Rejection`]s with a reason; the valid ones around them are kept.
 
-use serde_json::{Map, Value};
+use serde::Deserialize;
 
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::payload::{non_empty_str, parse_id, positive, short, to_u64, type_name, Account, Batch, Rejection};
+use crate::fields::{self, msg_id, positive, short, string, type_name, Raw};
+use crate::payload::{Account, Batch, Json, Rejection};
 use crate::record::capped_name;
 
 /// Longest avatar (`media_id`) kept, in bytes.
@@ -89,62 +90,79 @@ impl StateChanges {
     }
 }
 
-/// A non-negative count that fits the counters: a JSON number only.
-fn count(v: Option<&Value>) -> Option<u32> {
-    v.filter(|v| v.is_number()).and_then(to_u64).and_then(|n| u32::try_from(n).ok())
-}
-
 /// The items of a call that takes one object or an array of them.
-fn items<'a>(v: &'a Value, what: &str) -> Result<Vec<&'a Value>> {
-    match v {
-        Value::Array(a) => Ok(a.iter().collect()),
-        Value::Object(_) => Ok(vec![v]),
-        other => Err(Error::BadPayload(format!("expected {what} (an object or an array of them), got {}", type_name(other)))),
+fn items<'a>(v: Raw<'a>, what: &str) -> Result<Vec<Raw<'a>>> {
+    match v.get().as_bytes().first() {
+        Some(b'[') => Ok(fields::elements(v)),
+        Some(b'{') => Ok(vec![v]),
+        _ => Err(Error::BadPayload(format!("expected {what} (an object or an array of them), got {}", type_name(v)))),
     }
 }
 
-fn object<'a>(v: &'a Value, what: &str, rejected: &mut Vec<Rejection>) -> Option<&'a Map<String, Value>> {
-    let o = v.as_object();
-    if o.is_none() {
-        rejected.push(Rejection { id: None, reason: format!("{what} is {}, not an object", type_name(v)) });
-    }
-    o
+/// An item's fields, or a rejection saying why it has none.
+fn object<'a, T: Deserialize<'a>>(v: Raw<'a>, what: &str, rejected: &mut Vec<Rejection>) -> Option<T> {
+    fields::object(v).map_err(|why| rejected.push(Rejection { id: None, reason: format!("{what} {why}") })).ok()
+}
+
+/// The fields that name a conversation in an SDK object.
+#[derive(Deserialize, Default)]
+pub struct ConvFields<'a> {
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    gid: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    key: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    username: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    appkey: Option<Raw<'a>>,
 }
 
 /// The conversation an SDK object names: `type` 4 (or a `gid`) with `gid`
 /// or `key`; `type` 3 with `username` and `appkey` (empty: your own).
-pub fn conversation_of(o: &Map<String, Value>, acct: Account) -> std::result::Result<ConvId, String> {
-    let kind = o.get("type").and_then(Value::as_u64);
-    let gid = o.get("gid").and_then(positive);
+pub fn conversation_of(o: &ConvFields, acct: Account) -> std::result::Result<ConvId, String> {
+    let kind = fields::tag(o.kind);
+    let gid = positive(o.gid);
     if kind == Some(4) || (kind.is_none() && gid.is_some()) {
-        let gid = gid.or_else(|| o.get("key").and_then(positive)).ok_or("group without a gid (gid or key)")?;
+        let gid = gid.or_else(|| positive(o.key)).ok_or("group without a gid (gid or key)")?;
         return Ok(ConvId::group(gid));
     }
-    if kind.is_some_and(|k| k != 3) {
-        return Err(format!("type must be 3 (single) or 4 (group), got {}", short(&o["type"])));
+    if let Some(raw) = o.kind.filter(|_| kind.is_some_and(|k| k != 3)) {
+        return Err(format!("type must be 3 (single) or 4 (group), got {}", short(raw)));
     }
-    let user = o.get("username").and_then(non_empty_str).ok_or("single conversation without a username")?;
-    let appkey = o.get("appkey").and_then(non_empty_str).unwrap_or(acct.appkey);
-    Ok(ConvId::single(appkey, user))
+    let user = string(o.username).ok_or("single conversation without a username")?;
+    let appkey = string(o.appkey);
+    Ok(ConvId::single(appkey.as_deref().unwrap_or(acct.appkey), &user))
+}
+
+/// One element of a `receipt_msgs` list.
+#[derive(Deserialize)]
+struct ReceiptIn<'a> {
+    #[serde(borrow, default, deserialize_with = "fields::present")]
+    msg_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    unread_count: Option<Raw<'a>>,
 }
 
 /// A `receipt_msgs` list of `conv` into `out`.
-pub fn receipt_list(v: &Value, conv: ConvId, out: &mut StateChanges, rejected: &mut Vec<Rejection>) {
-    let Some(list) = v.as_array() else {
+pub fn receipt_list(v: Raw, conv: ConvId, out: &mut StateChanges, rejected: &mut Vec<Rejection>) {
+    if !fields::starts(v, b'[') {
         rejected.push(Rejection { id: None, reason: format!("receipt_msgs is {}, not an array", type_name(v)) });
         return;
-    };
+    }
+    let list = fields::elements(v);
     let mut receipts = Vec::with_capacity(list.len());
     for r in list {
-        let Some(o) = object(r, "receipt", rejected) else { continue };
-        let id = match parse_id(o.get("msg_id")) {
+        let Some(o) = object::<ReceiptIn>(r, "receipt", rejected) else { continue };
+        let id = match msg_id(o.msg_id) {
             Ok(id) => id,
             Err(reason) => {
                 rejected.push(Rejection { id: None, reason: format!("receipt: {reason}") });
                 continue;
             }
         };
-        match count(o.get("unread_count")) {
+        match fields::count(o.unread_count) {
             Some(unread) => receipts.push(Receipt { id, unread }),
             None => rejected.push(Rejection { id: Some(id), reason: "receipt without a numeric unread_count".into() }),
         }
@@ -154,26 +172,44 @@ pub fn receipt_list(v: &Value, conv: ConvId, out: &mut StateChanges, rejected: &
     }
 }
 
-/// `applyReceipts`: `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s array.
-pub fn parse_receipts(v: &Value, acct: Account) -> Result<Batch> {
+/// A receipt change: its conversation's fields are read apart.
+#[derive(Deserialize)]
+struct ReceiptChangeIn<'a> {
+    #[serde(borrow, default)]
+    receipt_msgs: Option<Raw<'a>>,
+}
+
+/// `applyReceipts`: `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s
+/// array, as JSON text.
+pub fn parse_receipts(data: &(impl Json + ?Sized), acct: Account) -> Result<Batch> {
+    let text = data.json();
     let mut batch = Batch::default();
-    for item in items(v, "a receipt change")? {
-        let Some(o) = object(item, "receipt change", &mut batch.rejected) else { continue };
-        match conversation_of(o, acct) {
-            Ok(conv) => receipt_list(o.get("receipt_msgs").unwrap_or(&Value::Null), conv, &mut batch.state, &mut batch.rejected),
+    for item in items(fields::argument(&text, "receipts")?, "a receipt change")? {
+        let Some(o) = object::<ReceiptChangeIn>(item, "receipt change", &mut batch.rejected) else { continue };
+        match conversation_of(&fields::object(item).unwrap_or_default(), acct) {
+            Ok(conv) => receipt_list(o.receipt_msgs.unwrap_or(Raw::trusted("null")), conv, &mut batch.state, &mut batch.rejected),
             Err(reason) => batch.rejected.push(Rejection { id: None, reason: format!("receipt change: {reason}") }),
         }
     }
     Ok(batch)
 }
 
-/// `applyUnread`: `onMutiUnreadMsgUpdate`'s object (an array of them too).
-pub fn parse_unread(v: &Value, acct: Account) -> Result<Batch> {
+/// An unread update's count.
+#[derive(Deserialize)]
+struct UnreadIn<'a> {
+    #[serde(borrow, default, rename = "unreadCount")]
+    unread_count: Option<Raw<'a>>,
+}
+
+/// `applyUnread`: `onMutiUnreadMsgUpdate`'s object (an array of them too),
+/// as JSON text.
+pub fn parse_unread(data: &(impl Json + ?Sized), acct: Account) -> Result<Batch> {
+    let text = data.json();
     let mut batch = Batch::default();
-    for item in items(v, "an unread update")? {
-        let Some(o) = object(item, "unread update", &mut batch.rejected) else { continue };
-        let conv = conversation_of(o, acct);
-        match (conv, count(o.get("unreadCount"))) {
+    for item in items(fields::argument(&text, "unread update")?, "an unread update")? {
+        let Some(o) = object::<UnreadIn>(item, "unread update", &mut batch.rejected) else { continue };
+        let conv = conversation_of(&fields::object(item).unwrap_or_default(), acct);
+        match (conv, fields::count(o.unread_count)) {
             (Ok(conv), Some(count)) => batch.state.unread.push(UnreadSet { conv, count }),
             (Err(reason), _) => batch.rejected.push(Rejection { id: None, reason: format!("unread update: {reason}") }),
             (Ok(_), None) => batch.rejected.push(Rejection { id: None, reason: "unread update without a numeric unreadCount".into() }),
@@ -182,25 +218,37 @@ pub fn parse_unread(v: &Value, acct: Account) -> Result<Batch> {
     Ok(batch)
 }
 
+/// `getConversation().onSuccess`'s data.
+#[derive(Deserialize)]
+struct ConversationsIn<'a> {
+    #[serde(borrow, default)]
+    code: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    conversations: Option<Raw<'a>>,
+}
+
 /// `applyConversations`: `getConversation().onSuccess`'s data (or its
-/// `conversations` array).
-pub fn parse_conversations(v: &Value, acct: Account) -> Result<Batch> {
-    let list = match v {
-        Value::Object(o) => {
-            if let Some(code) = o.get("code").and_then(Value::as_i64).filter(|&c| c != 0) {
+/// `conversations` array), as JSON text.
+pub fn parse_conversations(data: &(impl Json + ?Sized), acct: Account) -> Result<Batch> {
+    let text = data.json();
+    let v = fields::argument(&text, "conversations")?;
+    let list = match v.get().as_bytes().first() {
+        Some(b'{') => {
+            let o: ConversationsIn = fields::object(v).map_err(|why| Error::BadPayload(format!("getConversation's data {why}")))?;
+            if let Some(code) = fields::tag(o.code).filter(|&c| c != 0) {
                 return Err(Error::BadPayload(format!("getConversation failed (code {code}): nothing to apply")));
             }
-            o.get("conversations").and_then(Value::as_array).ok_or_else(|| {
+            o.conversations.filter(|c| fields::starts(*c, b'[')).ok_or_else(|| {
                 Error::BadPayload("expected getConversation's data {code, message, conversations: [...]}".into())
             })?
         }
-        Value::Array(a) => a,
-        other => return Err(Error::BadPayload(format!("expected getConversation's data, got {}", type_name(other)))),
+        Some(b'[') => v,
+        _ => return Err(Error::BadPayload(format!("expected getConversation's data, got {}", type_name(v)))),
     };
     let mut batch = Batch::default();
-    for item in list {
-        let Some(o) = object(item, "conversation", &mut batch.rejected) else { continue };
-        match conversation_entry(o, acct) {
+    for item in fields::elements(list) {
+        let Some(o) = object::<ConversationIn>(item, "conversation", &mut batch.rejected) else { continue };
+        match conversation_entry(&o, &fields::object(item).unwrap_or_default(), acct) {
             Ok((set, unread)) => {
                 batch.state.profiles.push(set);
                 batch.state.unread.extend(unread);
@@ -211,38 +259,58 @@ pub fn parse_conversations(v: &Value, acct: Account) -> Result<Batch> {
     Ok(batch)
 }
 
+/// A `getConversation` entry's own fields.
+#[derive(Deserialize)]
+struct ConversationIn<'a> {
+    #[serde(borrow, default)]
+    name: Option<Raw<'a>>,
+    #[serde(borrow, default, rename = "nickName")]
+    nick_name: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    nickname: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    avatar: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    unread_msg_count: Option<Raw<'a>>,
+}
+
 /// One `getConversation` entry: its profile, and its unread count if it
 /// has one.
-fn conversation_entry(o: &Map<String, Value>, acct: Account) -> std::result::Result<(ProfileSet, Option<UnreadSet>), String> {
-    let conv = conversation_of(o, acct)?;
+fn conversation_entry(o: &ConversationIn, c: &ConvFields, acct: Account) -> std::result::Result<(ProfileSet, Option<UnreadSet>), String> {
+    let conv = conversation_of(c, acct)?;
     // A single chat's `name` is the username; builds differ on the nickname's spelling.
-    let fields: &[&str] = match conv.kind() {
-        crate::ConvKind::Group => &["name"],
-        crate::ConvKind::Single => &["nickName", "nickname"],
+    let names = match conv.kind() {
+        crate::ConvKind::Group => [o.name, None],
+        crate::ConvKind::Single => [o.nick_name, o.nickname],
     };
-    let name = fields.iter().find_map(|f| o.get(*f).and_then(Value::as_str).and_then(capped_name));
-    let avatar = match o.get("avatar") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.len() > MAX_AVATAR_BYTES => {
-            return Err(format!("avatar longer than {MAX_AVATAR_BYTES} bytes"));
-        }
-        Some(Value::String(s)) => Some(s.trim().to_string()),
-        Some(other) => return Err(format!("avatar is {}, not a media_id string", type_name(other))),
+    let name = names.into_iter().find_map(|f| fields::any_string(f).and_then(|s| capped_name(&s)));
+    let avatar = match o.avatar {
+        None => None,
+        Some(a) if a.get() == "null" => None,
+        Some(a) => match fields::any_string(Some(a)) {
+            Some(s) if s.len() > MAX_AVATAR_BYTES => return Err(format!("avatar longer than {MAX_AVATAR_BYTES} bytes")),
+            Some(s) => Some(s.trim().to_string()),
+            None => return Err(format!("avatar is {}, not a media_id string", type_name(a))),
+        },
     };
-    let unread = count(o.get("unread_msg_count")).map(|count| UnreadSet { conv: conv.clone(), count });
+    let unread = fields::count(o.unread_msg_count).map(|count| UnreadSet { conv: conv.clone(), count });
     Ok((ProfileSet { conv, profile: Profile { name, avatar } }, unread))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
+
 
     const ACCT: Account = Account { appkey: "ak", username: "me" };
 
     #[test]
     fn conversations_are_named_by_type_gid_key_username_and_appkey() {
-        let conv = |v: Value| conversation_of(v.as_object().unwrap(), ACCT);
+        let conv = |v: Value| {
+            let text = v.to_string();
+            conversation_of(&fields::object(Raw::trusted(&text)).unwrap(), ACCT)
+        };
         assert_eq!(conv(json!({"type": 4, "gid": 7})).unwrap(), ConvId::group(7));
         assert_eq!(conv(json!({"type": 4, "key": 7})).unwrap(), ConvId::group(7));
         assert_eq!(conv(json!({"gid": "7"})).unwrap(), ConvId::group(7));

@@ -43,6 +43,7 @@ pub mod compact;
 pub mod conversation;
 pub mod echo;
 pub mod error;
+mod fields;
 pub mod index;
 pub mod memory;
 pub mod namespace;

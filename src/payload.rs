@@ -21,19 +21,18 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::chat_state::{self, StateChanges};
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
+use crate::fields::{self, msg_id, positive, short, starts, string, truthy, type_name, uint};
+pub(crate) use crate::fields::{Raw, MAX_SAFE};
 use crate::record::{capped_name, empty_body, Kind, Record};
 
 /// The largest stored record accepted, in bytes of its storage form. The
 /// server limits a message body to 4 KB; anything far above is hostile.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
-
-/// Largest id (and time) kept exactly by a JS number.
-pub(crate) const MAX_SAFE: u64 = (1 << 53) - 1;
 
 /// Values of `ctime_ms` below this are taken as seconds (1973 in ms).
 const SECONDS_BELOW: u64 = 100_000_000_000;
@@ -277,10 +276,10 @@ pub(crate) fn read_messages_json(text: &str, _mode: Mode, acct: Account) -> Resu
             }
         }
         _ => {
-            let v: Value = serde_json::from_str(text).map_err(bad_json)?;
+            let v: Raw = serde_json::from_str(text).map_err(bad_json)?;
             return Err(Error::BadPayload(format!(
                 "expected an array or object from onSyncConversation/onMsgReceive, got {}",
-                type_name(&v)
+                type_name(v)
             )));
         }
     }
@@ -331,6 +330,24 @@ pub(crate) fn one_conversation_per_id(batch: &mut Batch) {
     batch.messages = kept;
 }
 
+/// A call argument: its JSON text, or a parsed value (serialised first).
+/// The bindings pass text; the parsers read text without building a tree.
+pub trait Json {
+    fn json(&self) -> Cow<'_, str>;
+}
+
+impl Json for str {
+    fn json(&self) -> Cow<'_, str> {
+        Cow::Borrowed(self)
+    }
+}
+
+impl Json for Value {
+    fn json(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+}
+
 /// [`parse_messages_json`] for an already parsed value.
 pub fn parse_messages(v: &Value, mode: Mode, acct: Account) -> Result<Batch> {
     parse_messages_json(&v.to_string(), mode, acct)
@@ -345,7 +362,6 @@ fn bad_json(e: serde_json::Error) -> Error {
     Error::BadPayload(format!("payload is not valid JSON: {e}"))
 }
 
-pub(crate) use crate::raw::Raw;
 
 /// A sync entry or a message: the fields we read, still raw JSON, except
 /// `content` when `C` is [`ContentIn`] (the one-pass fast path).
@@ -465,66 +481,11 @@ struct BodyIn<'a> {
     extras: Option<Raw<'a>>,
 }
 
-fn starts(r: Raw, c: u8) -> bool {
-    r.get().as_bytes().first() == Some(&c)
-}
-
-fn raw_type_name(r: Raw) -> &'static str {
-    match r.get().as_bytes().first() {
-        Some(b'n') => "null",
-        Some(b't') | Some(b'f') => "a boolean",
-        Some(b'"') => "a string",
-        Some(b'[') => "an array",
-        Some(b'{') => "an object",
-        _ => "a number",
-    }
-}
-
-/// A JSON string's value (borrowed unless it has escapes).
-fn raw_str<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
-    let r = r.filter(|r| starts(*r, b'"'))?;
-    let text = r.get();
-    // Valid JSON (serde checked it): without a backslash the value is the
-    // text between the quotes, borrowed.
-    if !text.contains('\\') {
-        return Some(Cow::Borrowed(&text[1..text.len() - 1])).filter(|s| !s.is_empty());
-    }
-    serde_json::from_str::<String>(text).ok().filter(|s| !s.is_empty()).map(Cow::Owned)
-}
-
-/// A non-negative integer from a JSON number or a string of digits.
-fn raw_u64(r: Raw) -> Option<u64> {
-    let s = r.get();
-    let digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
-    if let Some(inner) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        return if digits(inner) { inner.parse().ok() } else { None };
-    }
-    if digits(s) {
-        return s.parse().ok();
-    }
-    let f: f64 = s.parse().ok()?;
-    (f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE as f64).then_some(f as u64)
-}
-
-fn raw_positive(r: Option<Raw>) -> Option<u64> {
-    raw_u64(r?).filter(|&n| n > 0 && n <= MAX_SAFE)
-}
-
-fn raw_short(r: Raw) -> String {
-    let s = r.get();
-    if s.len() > 40 {
-        let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
-        format!("{}…", &s[..cut])
-    } else {
-        s.to_string()
-    }
-}
-
 pub(crate) fn parse_item<'a>(item: Raw<'a>, acct: Account, batch: &mut Batch) -> Option<ParsedEntry<'a>> {
     if !starts(item, b'{') {
         batch.rejected.push(Rejection {
             id: None,
-            reason: format!("neither a sync entry (msgs) nor a message (content): {}", raw_type_name(item)),
+            reason: format!("neither a sync entry (msgs) nor a message (content): {}", type_name(item)),
         });
         return None;
     }
@@ -577,11 +538,11 @@ fn parse_entry<'a>(entry: &Item<'a>, acct: Account, batch: &mut Batch) -> Option
 
 /// The gaps a sync entry's own fields fill in its messages.
 pub(crate) fn entry_hint(e: EntryFields<'_>) -> Hint<'_> {
-    let group = e.msg_type.and_then(raw_u64) == Some(4);
+    let group = e.msg_type.and_then(uint) == Some(4);
     Hint {
-        gid: if group { raw_positive(e.from_gid).or_else(|| raw_positive(e.key)) } else { None },
-        peer: raw_str(e.from_username),
-        peer_appkey: raw_str(e.from_appkey),
+        gid: if group { positive(e.from_gid).or_else(|| positive(e.key)) } else { None },
+        peer: string(e.from_username),
+        peer_appkey: string(e.from_appkey),
         unread: e.unread_msg_count,
         receipts: e.receipt_msgs,
     }
@@ -599,20 +560,17 @@ pub(crate) fn entry_state(hint: &Hint, first: Option<ConvId>, acct: Account, bat
     let Some(conv) = conv else { return };
     // A number, or nothing: the SDK's own count.
     let number = hint.unread.filter(|r| !starts(*r, b'"'));
-    if let Some(n) = number.and_then(raw_u64).and_then(|n| u32::try_from(n).ok()) {
+    if let Some(n) = number.and_then(uint).and_then(|n| u32::try_from(n).ok()) {
         batch.state.unread.push(chat_state::UnreadSet { conv: conv.clone(), count: n });
     }
     let Some(list) = hint.receipts.filter(|r| r.get() != "null") else { return };
-    match serde_json::from_str::<Value>(list.get()) {
-        Ok(v) => chat_state::receipt_list(&v, conv, &mut batch.state, &mut batch.rejected),
-        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("receipt_msgs unreadable: {e}") }),
-    }
+    chat_state::receipt_list(list, conv, &mut batch.state, &mut batch.rejected);
 }
 
 /// One element of a sync entry's `msgs`.
 pub(crate) fn parse_entry_message(m: Raw, hint: &Hint, acct: Account, batch: &mut Batch) {
     if !starts(m, b'{') {
-        batch.rejected.push(Rejection { id: None, reason: format!("message is {}, not an object", raw_type_name(m)) });
+        batch.rejected.push(Rejection { id: None, reason: format!("message is {}, not an object", type_name(m)) });
         return;
     }
     if let Some(result) = parse_message_fast(m, hint, acct) {
@@ -653,7 +611,7 @@ pub(crate) fn parse_message_with(
     acct: Account,
     later: Option<u32>,
 ) -> std::result::Result<Option<Incoming>, Rejection> {
-    let id = parse_raw_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
+    let id = msg_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
     let content: ContentIn = match content {
         Some(c) => c,
@@ -663,36 +621,36 @@ pub(crate) fn parse_message_with(
             .and_then(|r| serde_json::from_str(r.get()).ok())
             .ok_or_else(|| reject("missing content object".into()))?,
     };
-    let target_type = raw_str(content.target_type);
+    let target_type = string(content.target_type);
     if target_type.as_deref() == Some("chatroom") {
         return Ok(None);
     }
-    let from = raw_str(content.from_id)
-        .or_else(|| raw_str(m.from_username))
+    let from = string(content.from_id)
+        .or_else(|| string(m.from_username))
         .ok_or_else(|| reject("missing content.from_id (sender)".into()))?;
     let (time, server_time) = raw_time(m.ctime_ms, content.create_time).map_err(reject)?;
-    let msg_type = raw_str(content.msg_type).ok_or_else(|| reject("missing content.msg_type".into()))?;
+    let msg_type = string(content.msg_type).ok_or_else(|| reject("missing content.msg_type".into()))?;
 
-    let from_appkey = raw_str(content.from_appkey).or_else(|| raw_str(m.from_appkey));
+    let from_appkey = string(content.from_appkey).or_else(|| string(m.from_appkey));
     let from_appkey = from_appkey.as_deref().unwrap_or(acct.appkey);
     let out = from == acct.username && from_appkey == acct.appkey;
 
     let group = target_type.as_deref() == Some("group")
-        || m.msg_type.and_then(raw_u64) == Some(4)
+        || m.msg_type.and_then(uint) == Some(4)
         || (target_type.is_none() && hint.gid.is_some());
     let conv = if group {
-        let gid = raw_positive(m.from_gid)
-            .or_else(|| raw_positive(content.target_id))
+        let gid = positive(m.from_gid)
+            .or_else(|| positive(content.target_id))
             .or(hint.gid)
             .ok_or_else(|| reject("group message without a gid (from_gid or content.target_id)".into()))?;
         ConvId::group(gid)
     } else if out {
-        let target = raw_str(content.target_id);
+        let target = string(content.target_id);
         let peer = target
             .as_deref()
             .or(hint.peer.as_deref())
             .ok_or_else(|| reject("own message without content.target_id".into()))?;
-        let target_appkey = raw_str(content.target_appkey);
+        let target_appkey = string(content.target_appkey);
         let appkey = target_appkey
             .as_deref()
             .or_else(|| hint.peer.as_deref().filter(|p| *p == peer).and(hint.peer_appkey.as_deref()))
@@ -704,9 +662,9 @@ pub(crate) fn parse_message_with(
     };
 
     let name_field = if group || out { content.target_name } else { content.from_name };
-    let name = raw_str(name_field).and_then(|n| capped_name(&n));
+    let name = string(name_field).and_then(|n| capped_name(&n));
     let mut record = Record::new(id, time, Kind::Unknown, from.into_owned(), out, empty_body());
-    record.from_name = raw_str(content.from_name).and_then(|n| capped_name(&n));
+    record.from_name = string(content.from_name).and_then(|n| capped_name(&n));
     let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not };
     match later {
         Some(n) => incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() },
@@ -721,22 +679,13 @@ pub(crate) fn parse_message_with(
 /// delivering after an account switch) and is not filed under the sender.
 /// Missing or empty fields are not evidence: older SDKs leave them out.
 fn not_for_someone_else(content: &ContentIn, acct: Account) -> std::result::Result<(), String> {
-    if let Some(target) = raw_str(content.target_id).filter(|t| t != acct.username) {
+    if let Some(target) = string(content.target_id).filter(|t| t != acct.username) {
         return Err(format!("not addressed to this account: content.target_id is {target:?}, not {:?}", acct.username));
     }
-    if let Some(appkey) = raw_str(content.target_appkey).filter(|a| a != acct.appkey) {
+    if let Some(appkey) = string(content.target_appkey).filter(|a| a != acct.appkey) {
         return Err(format!("not addressed to this account: content.target_appkey is {appkey:?}, not {:?}", acct.appkey));
     }
     Ok(())
-}
-
-fn parse_raw_id(r: Option<Raw>) -> std::result::Result<u64, String> {
-    let r = r.ok_or("missing msg_id")?;
-    let id = raw_u64(r).ok_or_else(|| format!("msg_id must be a positive integer, got {}", raw_short(r)))?;
-    if id == 0 || id > MAX_SAFE {
-        return Err(format!("msg_id out of range (1..2^53): {id}"));
-    }
-    Ok(id)
 }
 
 /// Server time in ms: `ctime_ms`, else `content.create_time` (sender clock,
@@ -748,66 +697,12 @@ fn raw_time(ctime: Option<Raw>, create: Option<Raw>) -> std::result::Result<(u64
         (None, Some(v)) => (v, "content.create_time", 1_000_000_000_000),
         (None, None) => return Err("no time: neither ctime_ms nor content.create_time".into()),
     };
-    let t = raw_u64(raw).ok_or_else(|| format!("{field} must be a positive integer, got {}", raw_short(raw)))?;
+    let t = uint(raw).ok_or_else(|| format!("{field} must be a positive integer, got {}", short(raw)))?;
     let t = if t < seconds_below { t.saturating_mul(1000) } else { t };
     if t == 0 || t > MAX_SAFE {
-        return Err(format!("{field} out of range: {}", raw_short(raw)));
+        return Err(format!("{field} out of range: {}", short(raw)));
     }
     Ok((t, field == "ctime_ms"))
-}
-
-/// `msg_id`: a positive integer below 2^53, as a number or a numeric string.
-pub(crate) fn parse_id(v: Option<&Value>) -> std::result::Result<u64, String> {
-    let v = v.ok_or("missing msg_id")?;
-    let id = to_u64(v).ok_or_else(|| format!("msg_id must be a positive integer, got {}", short(v)))?;
-    if id == 0 || id > MAX_SAFE {
-        return Err(format!("msg_id out of range (1..2^53): {id}"));
-    }
-    Ok(id)
-}
-
-/// A non-negative integer from a JSON number or a string of digits.
-pub(crate) fn to_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            let f = n.as_f64()?;
-            (f >= 0.0 && f.fract() == 0.0 && f <= MAX_SAFE as f64).then_some(f as u64)
-        }),
-        Value::String(s) if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) => {
-            s.parse().ok()
-        }
-        _ => None,
-    }
-}
-
-pub(crate) fn positive(v: &Value) -> Option<u64> {
-    to_u64(v).filter(|&n| n > 0 && n <= MAX_SAFE)
-}
-
-pub(crate) fn non_empty_str(v: &Value) -> Option<&str> {
-    v.as_str().filter(|s| !s.is_empty())
-}
-
-pub(crate) fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// A value for an error message, cut short.
-pub(crate) fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 40 {
-        let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
-        format!("{}…", &s[..cut])
-    } else {
-        s
-    }
 }
 
 /// Builds a JSON object from raw fields, skipping absent and null ones.
@@ -845,7 +740,7 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
         let json = if msg_type == "custom" {
             body.to_string()
         } else {
-            format!(r#"{{"msg_type":{},"msg_body":{}}}"#, Value::String(msg_type.to_string()), body)
+            format!(r#"{{"msg_type":{},"msg_body":{}}}"#, serde_json::to_string(msg_type).expect("a string serializes"), body)
         };
         let kind = if msg_type == "custom" { Kind::Custom } else { Kind::Unknown };
         return Ok((kind, RawValue::from_string(json).unwrap_or_else(|_| empty_body())));
@@ -855,7 +750,7 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
         Some(r) if starts(r, b'{') => {
             serde_json::from_str(r.get()).map_err(|e| format!("msg_body of a {msg_type} message is unreadable: {e}"))?
         }
-        Some(r) => return Err(format!("msg_body of a {msg_type} message is {}", raw_type_name(r))),
+        Some(r) => return Err(format!("msg_body of a {msg_type} message is {}", type_name(r))),
     };
     let need_str = |v: Option<Raw>, key: &str| match v {
         Some(r) if starts(r, b'"') => Ok(()),
@@ -942,134 +837,170 @@ fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind,
     Ok((kind, out.finish()))
 }
 
-/// JavaScript truthiness of a raw value.
-fn truthy(r: Raw) -> bool {
-    let s = r.get();
-    match s.as_bytes().first() {
-        Some(b'n') | Some(b'f') => false,
-        Some(b'"') => s.len() > 2,
-        Some(b'[') | Some(b'{') | Some(b't') => true,
-        _ => s.parse::<f64>().map(|f| f != 0.0).unwrap_or(true),
-    }
-}
-
-/// `onEventNotification` (one object) or `onSyncEvent` (an array). Only
-/// retractions (`event_type` 55) concern the store; other events are counted
-/// as ignored.
-pub fn parse_events(v: &Value, acct: Account) -> Result<Events> {
-    let items: Vec<&Value> = match v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(_) => vec![v],
-        other => {
-            return Err(Error::BadPayload(format!(
-                "expected an event object or an array of events, got {}",
-                type_name(other)
-            )))
-        }
+/// `onEventNotification` (one object) or `onSyncEvent` (an array), as JSON
+/// text. Only retractions (`event_type` 55) concern the store; other events
+/// are counted as ignored.
+pub fn parse_events(events: &(impl Json + ?Sized), acct: Account) -> Result<Events> {
+    let text = events.json();
+    let v = fields::argument(&text, "event")?;
+    let items = match v.get().as_bytes().first() {
+        Some(b'[') => fields::elements(v),
+        Some(b'{') => vec![v],
+        _ => return Err(Error::BadPayload(format!("expected an event object or an array of events, got {}", type_name(v)))),
     };
     let mut out = Events::default();
     for ev in items {
-        let Some(o) = ev.as_object() else {
-            out.rejected.push(Rejection { id: None, reason: format!("event is {}, not an object", type_name(ev)) });
-            continue;
+        let ev: EventIn = match fields::object(ev) {
+            Ok(ev) => ev,
+            Err(why) => {
+                out.rejected.push(Rejection { id: None, reason: format!("event {why}") });
+                continue;
+            }
         };
-        match o.get("event_type").and_then(Value::as_u64) {
-            Some(55) => match parse_retraction(o, acct) {
+        match fields::tag(ev.event_type) {
+            Some(55) => match parse_retraction(&ev, acct) {
                 Ok(r) => out.retractions.push(r),
                 Err(reason) => out.rejected.push(Rejection { id: None, reason }),
             },
-            Some(_) => out.ignored += 1,
-            None => out.rejected.push(Rejection { id: None, reason: "event without a numeric event_type".into() }),
+            Some(n) if n >= 0 => out.ignored += 1,
+            _ => out.rejected.push(Rejection { id: None, reason: "event without a numeric event_type".into() }),
         }
     }
     Ok(out)
 }
 
-fn parse_retraction(o: &Map<String, Value>, acct: Account) -> std::result::Result<Retraction, String> {
-    let list = o
-        .get("msg_ids")
-        .filter(|v| !v.is_null())
-        .or_else(|| o.get("msgid_list").filter(|v| !v.is_null()))
-        .ok_or("retraction without msg_ids or msgid_list")?;
-    let ids: Vec<u64> = match list {
-        Value::Array(a) => a.iter().map(|v| parse_id(Some(v))).collect::<std::result::Result<_, _>>()?,
-        single => vec![parse_id(Some(single))?],
+/// The fields of an event we read.
+#[derive(Deserialize)]
+struct EventIn<'a> {
+    #[serde(borrow, default)]
+    event_type: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msg_ids: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msgid_list: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_gid: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    gid: Option<Raw<'a>>,
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_username: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    from_appkey: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    to_usernames: Option<Raw<'a>>,
+}
+
+/// A user an event names.
+#[derive(Deserialize)]
+struct UserIn<'a> {
+    #[serde(borrow, default)]
+    username: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    appkey: Option<Raw<'a>>,
+}
+
+fn parse_retraction(o: &EventIn, acct: Account) -> std::result::Result<Retraction, String> {
+    let list = o.msg_ids.or(o.msgid_list).ok_or("retraction without msg_ids or msgid_list")?;
+    let ids: Vec<u64> = if starts(list, b'[') {
+        fields::elements(list).into_iter().map(|v| msg_id(Some(v))).collect::<std::result::Result<_, _>>()?
+    } else {
+        vec![msg_id(Some(list))?]
     };
     if ids.is_empty() {
         return Err("retraction with an empty id list".into());
     }
-    let gid = o.get("from_gid").and_then(positive).or_else(|| o.get("gid").and_then(positive));
-    let is_group = o.get("type").and_then(Value::as_u64) == Some(1) || gid.is_some();
+    let gid = positive(o.from_gid).or_else(|| positive(o.gid));
+    let is_group = fields::tag(o.kind) == Some(1) || gid.is_some();
     let conv = if is_group {
         gid.map(ConvId::group)
     } else {
-        let from = o.get("from_username").and_then(non_empty_str);
-        let from_appkey = o.get("from_appkey").and_then(non_empty_str).unwrap_or(acct.appkey);
-        if from == Some(acct.username) && from_appkey == acct.appkey {
+        let from = string(o.from_username);
+        let from_appkey = string(o.from_appkey);
+        let from_appkey = from_appkey.as_deref().unwrap_or(acct.appkey);
+        if from.as_deref() == Some(acct.username) && from_appkey == acct.appkey {
             // Retracted by yourself on another device: the peer is the target.
-            o.get("to_usernames")
-                .and_then(|t| t.get(0))
-                .and_then(|t| {
-                    let user = t.get("username").and_then(non_empty_str)?;
-                    let appkey = t.get("appkey").and_then(non_empty_str).unwrap_or(acct.appkey);
-                    Some(ConvId::single(appkey, user))
-                })
+            o.to_usernames.filter(|t| starts(*t, b'[')).and_then(|t| fields::elements(t).into_iter().next()).and_then(|t| {
+                let t: UserIn = fields::object(t).ok()?;
+                let user = string(t.username)?;
+                let appkey = string(t.appkey);
+                Some(ConvId::single(appkey.as_deref().unwrap_or(acct.appkey), &user))
+            })
         } else {
-            from.map(|u| ConvId::single(from_appkey, u))
+            from.map(|u| ConvId::single(from_appkey, &u))
         }
     };
     Ok(Retraction { conv, ids })
 }
 
-/// A send's `onSuccess(data, msg)`: the id and server time come from `data`,
-/// the content from `msg`.
-pub fn parse_sent(data: &Value, msg: &Value, acct: Account) -> Result<Batch> {
-    let (Some(d), Some(m)) = (data.as_object(), msg.as_object()) else {
+/// A send's `onSuccess(data, msg)`, each as JSON text: the id and server
+/// time come from `data`, the content from `msg`, read like any message.
+pub fn parse_sent(data: &(impl Json + ?Sized), msg: &(impl Json + ?Sized), acct: Account) -> Result<Batch> {
+    let (data, msg) = (data.json(), msg.json());
+    let (d, m) = (fields::argument(&data, "data")?, fields::argument(&msg, "msg")?);
+    let (Ok(d), Ok(m)) = (fields::object::<SentData>(d), fields::object::<SentMsg>(m)) else {
         return Err(Error::BadPayload(format!(
             "cacheSent expects the two onSuccess arguments (data, msg) as objects, got {} and {}",
-            type_name(data),
-            type_name(msg)
+            type_name(d),
+            type_name(m)
         )));
     };
     let mut batch = Batch::default();
-    if let Some(code) = d.get("code").and_then(Value::as_i64).filter(|&c| c != 0) {
-        batch.rejected.push(Rejection {
-            id: d.get("msg_id").and_then(to_u64),
-            reason: format!("send failed (code {code}); nothing to cache"),
-        });
+    if let Some(code) = fields::tag(d.code).filter(|&c| c != 0) {
+        batch.rejected.push(Rejection { id: d.msg_id.and_then(uint), reason: format!("send failed (code {code}); nothing to cache") });
         return Ok(batch);
     }
-    let mut content = m.get("content").cloned().unwrap_or(Value::Null);
-    if let Some(c) = content.as_object_mut() {
-        if !c.contains_key("from_id") {
-            c.insert("from_id".into(), Value::String(acct.username.into()));
-        }
-        if !c.contains_key("target_id") {
-            let target = m.get("target_id").or_else(|| m.get("target_gid")).or_else(|| d.get("target_gid"));
-            if let Some(t) = target {
-                c.insert("target_id".into(), Value::String(t.as_str().map(str::to_string).unwrap_or_else(|| t.to_string())));
-            }
-        }
-    }
-    let group = content.get("target_type").and_then(Value::as_str) == Some("group")
-        || d.contains_key("target_gid")
-        || m.contains_key("target_gid");
-    let synthesized = serde_json::json!({
-        "msg_id": d.get("msg_id").or_else(|| m.get("msg_id")).cloned().unwrap_or(Value::Null),
-        "ctime_ms": d.get("ctime_ms").cloned().unwrap_or(Value::Null),
-        "msg_type": if group { 4 } else { 3 },
-        "content": content,
+    // What the send's `msg.content` leaves out: you sent it, to its target.
+    let me = serde_json::to_string(acct.username).expect("a string serializes");
+    let target = m.target_id.or(m.target_gid).or(d.target_gid).map(|t| match starts(t, b'"') {
+        true => t.get().to_string(),
+        false => serde_json::to_string(t.get()).expect("a string serializes"),
     });
-    let mut synthesized = synthesized;
-    if synthesized["msg_id"].is_null() {
-        synthesized.as_object_mut().expect("object").remove("msg_id");
-    }
-    let text = synthesized.to_string();
-    match serde_json::from_str::<Item>(&text) {
-        Ok(item) => push(parse_message(&item, None, &Hint::default(), acct), &mut batch),
-        Err(e) => batch.rejected.push(Rejection { id: None, reason: format!("unreadable message: {e}") }),
-    }
+    let content = m.content.and_then(|c| fields::object::<ContentIn>(c).ok()).map(|mut c| {
+        c.from_id = c.from_id.or(Some(Raw::trusted(&me)));
+        c.target_id = c.target_id.or(target.as_deref().map(Raw::trusted));
+        c
+    });
+    let group = content.as_ref().and_then(|c| string(c.target_type)).as_deref() == Some("group")
+        || d.target_gid.is_some()
+        || m.target_gid.is_some();
+    let envelope = Item {
+        msg_id: d.msg_id.or(m.msg_id).filter(|r| r.get() != "null"),
+        ctime_ms: d.ctime_ms.filter(|r| r.get() != "null"),
+        msg_type: Some(Raw::trusted(if group { "4" } else { "3" })),
+        // A content that is not an object is left to the reader to reject.
+        content: if content.is_none() { m.content } else { None },
+        ..Item::default()
+    };
+    push(parse_message(&envelope, content, &Hint::default(), acct), &mut batch);
     // Whether the send's message can be stored decides the echo (see
     // `Cache::cache_sent_echo`): settled now.
     Ok(batch.settle())
+}
+
+/// The fields of a send's `data` we read.
+#[derive(Deserialize)]
+struct SentData<'a> {
+    #[serde(borrow, default)]
+    code: Option<Raw<'a>>,
+    #[serde(borrow, default, deserialize_with = "fields::present")]
+    msg_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    ctime_ms: Option<Raw<'a>>,
+    #[serde(borrow, default, deserialize_with = "fields::present")]
+    target_gid: Option<Raw<'a>>,
+}
+
+/// The fields of a send's `msg` we read.
+#[derive(Deserialize)]
+struct SentMsg<'a> {
+    #[serde(borrow, default)]
+    content: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    msg_id: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    target_id: Option<Raw<'a>>,
+    #[serde(borrow, default, deserialize_with = "fields::present")]
+    target_gid: Option<Raw<'a>>,
 }

@@ -70,7 +70,7 @@ use crate::conversation::ConvId;
 use crate::error::{Error, Result};
 use crate::index::{ChunkRef, Index, Slot};
 use crate::namespace::Namespace;
-use crate::payload::{self, Account, Batch, Mode, Retraction, MAX_RECORD_BYTES};
+use crate::payload::{self, Account, Batch, Json, Mode, Retraction, MAX_RECORD_BYTES};
 use crate::report::{OpenReport, Report};
 use crate::storage::{Storage, StorageError, StorageErrorKind};
 use crate::store::Store;
@@ -288,20 +288,20 @@ impl<S: Storage> Cache<S> {
     }
 
     /// `cacheSent(data, msg)`: a send's `onSuccess` arguments.
-    pub fn cache_sent(&mut self, data: &Value, msg: &Value) -> Result<Report> {
+    pub fn cache_sent(&mut self, data: &(impl Json + ?Sized), msg: &(impl Json + ?Sized)) -> Result<Report> {
         self.cache_sent_echo(data, msg, None)
     }
 
     /// `cacheSent(data, msg, localId)`: the stored message replaces the local
     /// echo `local_id`, in the same commit. A send the data says failed
     /// marks the echo failed instead.
-    pub fn cache_sent_echo(&mut self, data: &Value, msg: &Value, local_id: Option<&str>) -> Result<Report> {
+    pub fn cache_sent_echo(&mut self, data: &(impl Json + ?Sized), msg: &(impl Json + ?Sized), local_id: Option<&str>) -> Result<Report> {
         let batch = payload::parse_sent(data, msg, self.account())?;
         self.apply_with(&batch, &[], local_id)
     }
 
     /// `applyEvent(eventOrEvents)`: `onEventNotification` / `onSyncEvent`.
-    pub fn apply_events(&mut self, events: &Value) -> Result<Report> {
+    pub fn apply_events(&mut self, events: &(impl Json + ?Sized)) -> Result<Report> {
         let ev = payload::parse_events(events, self.account())?;
         let batch = Batch { rejected: ev.rejected, ignored: ev.ignored, ..Batch::default() };
         self.apply(&batch, &ev.retractions)
@@ -309,19 +309,19 @@ impl<S: Storage> Cache<S> {
 
     /// `applyReceipts(data)`: `onMsgReceiptChange` (one object) or
     /// `onSyncMsgReceipt` (an array). See [`crate::chat_state`].
-    pub fn apply_receipts(&mut self, data: &Value) -> Result<Report> {
+    pub fn apply_receipts(&mut self, data: &(impl Json + ?Sized)) -> Result<Report> {
         let batch = chat_state::parse_receipts(data, self.account())?;
         self.apply(&batch, &[])
     }
 
     /// `applyUnread(data)`: `onMutiUnreadMsgUpdate`'s object.
-    pub fn apply_unread(&mut self, data: &Value) -> Result<Report> {
+    pub fn apply_unread(&mut self, data: &(impl Json + ?Sized)) -> Result<Report> {
         let batch = chat_state::parse_unread(data, self.account())?;
         self.apply(&batch, &[])
     }
 
     /// `applyConversations(data)`: `getConversation()`'s `onSuccess` data.
-    pub fn apply_conversations(&mut self, data: &Value) -> Result<Report> {
+    pub fn apply_conversations(&mut self, data: &(impl Json + ?Sized)) -> Result<Report> {
         let batch = chat_state::parse_conversations(data, self.account())?;
         self.apply(&batch, &[])
     }
