@@ -324,3 +324,4 @@ impl JimCache {
         to_json(&self.inner.stats())
     }
 }
+

@@ -23,8 +23,8 @@
 //! A field is `NaN` when missing or `null`, its value when it is a safe
 //! integer ≥ 0, and `-(i + 1)` for the table's value `i` otherwise (strings,
 //! objects, other numbers). `entry` is the index of the message's sync entry,
-//! or -1. The core turns each field back into the exact JSON text it stood
-//! for (integers are printed, table values are borrowed from the table's
+//! or -1. The core reads each field as the value it stood for (an integer
+//! as itself, never printed and parsed back; table values borrowed from the table's
 //! text), so the payload reader decides exactly as on the whole payload.
 //! Whatever the glue does not recognise (not an object, no `content` object,
 //! an entry whose `msgs` is not an array) travels as the original item, and
@@ -43,7 +43,6 @@ use crate::conversation::ConvId;
 use crate::error::{Error, Result};
 use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, Pending, MAX_SAFE};
 use crate::raw::{Raw, Scanner};
-use crate::text::push_decimal;
 
 /// Fields of a sync entry the glue reads.
 const ENTRY_FIELDS: usize = 7;
@@ -54,19 +53,10 @@ const MESSAGE_FIELDS: usize = 16;
 #[derive(Debug, Clone, Copy)]
 enum Cell {
     None,
-    /// A safe integer ≥ 0, until it is printed into the digits text.
+    /// A safe integer ≥ 0.
     Int(u64),
-    /// Its printed text: `digits[from..to]`.
-    Digits { from: u32, to: u32 },
     /// The table's value at this index.
     Table(usize),
-}
-
-/// One message or other item of the batch, as cells.
-enum ItemCells {
-    Read { entry: i64, body: u32, f: [Cell; MESSAGE_FIELDS] },
-    /// Anything else, as the SDK gave it, with its entry.
-    AsIs { entry: i64, item: Cell },
 }
 
 fn unreadable(what: &str) -> Error {
@@ -109,12 +99,13 @@ impl SlotReader<'_> {
         }
     }
 
-    fn cells<const N: usize>(&mut self) -> Result<[Cell; N]> {
-        let mut f = [Cell::None; N];
+    /// Reads `f.len()` cells into `f`, in place (on iOS every struct moved
+    /// by value is an interpreted copy loop).
+    fn fill(&mut self, f: &mut [Cell]) -> Result<()> {
         for c in f.iter_mut() {
             *c = self.cell()?;
         }
-        Ok(f)
+        Ok(())
     }
 }
 
@@ -126,7 +117,7 @@ fn read_table(table: &str) -> Result<Vec<Raw<'_>>> {
     s.expect("[").map_err(bad)?;
     if s.any_elements() {
         loop {
-            values.push(s.value().map_err(bad)?);
+            values.push(s.value().map_err(bad)?.marked());
             if !s.more().map_err(bad)? {
                 break;
             }
@@ -138,23 +129,11 @@ fn read_table(table: &str) -> Result<Vec<Raw<'_>>> {
     Ok(values)
 }
 
-/// Prints every integer cell into one text, so that each becomes the JSON
-/// text of a number borrowed from it.
-fn print_integers<'c>(cells: impl Iterator<Item = &'c mut Cell>, digits: &mut String) {
-    for c in cells {
-        if let Cell::Int(n) = *c {
-            let from = digits.len() as u32;
-            push_decimal(digits, n);
-            *c = Cell::Digits { from, to: digits.len() as u32 };
-        }
-    }
-}
-
-/// The JSON text a cell stands for; `None` for a missing field or `null`.
-fn raw_of<'a>(c: Cell, table: &[Raw<'a>], digits: &'a str) -> Option<Raw<'a>> {
+/// The value a cell stands for; `None` for a missing field or `null`.
+fn raw_of<'a>(c: Cell, table: &[Raw<'a>]) -> Option<Raw<'a>> {
     match c {
-        Cell::None | Cell::Int(_) => None,
-        Cell::Digits { from, to } => Some(Raw::trusted(&digits[from as usize..to as usize])),
+        Cell::None => None,
+        Cell::Int(n) => Some(Raw::integer(n)),
         Cell::Table(i) => Some(table[i]).filter(|r| r.get() != "null"),
     }
 }
@@ -168,35 +147,14 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     if n_hints > slots.len() / ENTRY_FIELDS {
         return Err(unreadable("more entries than slots"));
     }
-    let mut hint_cells: Vec<[Cell; ENTRY_FIELDS]> = Vec::with_capacity(n_hints);
-    for _ in 0..n_hints {
-        hint_cells.push(r.cells()?);
+    let mut hint_cells: Vec<[Cell; ENTRY_FIELDS]> = vec![[Cell::None; ENTRY_FIELDS]; n_hints];
+    for h in hint_cells.iter_mut() {
+        r.fill(h)?;
     }
-    let mut item_cells = Vec::with_capacity(slots.len() / (MESSAGE_FIELDS + 3));
-    while r.at < slots.len() {
-        let tag = r.integer(0)?;
-        let entry = r.integer(-1)?;
-        item_cells.push(match tag {
-            0 => {
-                let body = u32::try_from(r.integer(0)?).map_err(|_| unreadable("a body number is out of range"))?;
-                ItemCells::Read { entry, body, f: r.cells()? }
-            }
-            1 => ItemCells::AsIs { entry, item: r.cell()? },
-            _ => return Err(unreadable("an item tag is neither 0 nor 1")),
-        });
-    }
-    let mut digits = String::with_capacity(slots.len() * 4);
-    print_integers(hint_cells.iter_mut().flatten(), &mut digits);
-    for item in &mut item_cells {
-        match item {
-            ItemCells::Read { f, .. } => print_integers(f.iter_mut(), &mut digits),
-            ItemCells::AsIs { item, .. } => print_integers(std::iter::once(item), &mut digits),
-        }
-    }
-    let raw = |c: Cell| raw_of(c, &table, &digits);
     let hints: Vec<Hint> = hint_cells
         .iter()
         .map(|h| {
+            let raw = |c: Cell| raw_of(c, &table);
             payload::entry_hint(EntryFields {
                 msg_type: raw(h[0]),
                 from_gid: raw(h[1]),
@@ -213,40 +171,43 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
     let mut first: Vec<Option<ConvId>> = vec![None; hints.len()];
     let mut nested = Vec::new();
     let mut batch = Batch::default();
-    batch.messages.reserve(item_cells.len());
+    batch.messages.reserve(slots.len() / (MESSAGE_FIELDS + 3));
     let no_hint = Hint::default();
-    for item in item_cells {
+    while r.at < slots.len() {
+        let tag = r.integer(0)?;
+        let entry = entry_of(r.integer(-1)?);
         let before = batch.messages.len();
-        let entry = match &item {
-            ItemCells::Read { entry, .. } | ItemCells::AsIs { entry, .. } => entry_of(*entry),
-        };
-        match item {
-            ItemCells::Read { f, body, .. } => {
-                let f = f.map(raw);
-                let envelope = Item { msg_id: f[0], ctime_ms: f[1], msg_type: f[2], from_gid: f[3], key: f[4], from_username: f[5], from_appkey: f[6], ..Item::default() };
+        match tag {
+            0 => {
+                let body = u32::try_from(r.integer(0)?).map_err(|_| unreadable("a body number is out of range"))?;
+                let mut f = [Cell::None; MESSAGE_FIELDS];
+                r.fill(&mut f)?;
+                let raw = |c: Cell| raw_of(c, &table);
+                let envelope = Item { msg_id: raw(f[0]), ctime_ms: raw(f[1]), msg_type: raw(f[2]), from_gid: raw(f[3]), key: raw(f[4]), from_username: raw(f[5]), from_appkey: raw(f[6]), ..Item::default() };
                 let content = ContentIn {
-                    target_type: f[7],
-                    target_id: f[8],
-                    target_appkey: f[9],
-                    from_id: f[10],
-                    from_appkey: f[11],
-                    create_time: f[12],
-                    msg_type: f[13],
+                    target_type: raw(f[7]),
+                    target_id: raw(f[8]),
+                    target_appkey: raw(f[9]),
+                    from_id: raw(f[10]),
+                    from_appkey: raw(f[11]),
+                    create_time: raw(f[12]),
+                    msg_type: raw(f[13]),
                     msg_body: None,
                     at_list: None,
-                    from_name: f[14],
-                    target_name: f[15],
+                    from_name: raw(f[14]),
+                    target_name: raw(f[15]),
                 };
                 let hint = entry.map_or(&no_hint, |e| &hints[e]);
-                payload::push(payload::parse_message_with(&envelope, Some(content), hint, acct, Some(body)), &mut batch);
+                payload::push(payload::parse_message_with(&envelope, Some(&content), hint, acct, Some(body)), &mut batch);
             }
-            ItemCells::AsIs { item, .. } => {
-                let item = raw(item).unwrap_or(Raw::trusted("null"));
+            1 => {
+                let item = raw_of(r.cell()?, &table).unwrap_or(Raw::trusted("null"));
                 match entry {
                     Some(e) => payload::parse_entry_message(item, &hints[e], acct, &mut batch),
                     None => nested.extend(payload::parse_item(item, acct, &mut batch)),
                 }
             }
+            _ => return Err(unreadable("an item tag is neither 0 nor 1")),
         }
         if let (Some(e), Some(m)) = (entry, batch.messages.get(before)) {
             if first[e].is_none() {

@@ -22,8 +22,12 @@ pub(crate) fn present<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> std::result::R
     Raw::deserialize(d).map(Some)
 }
 
+/// Whether the value's text starts with `c` (an integer's with a digit).
 pub(crate) fn starts(r: Raw, c: u8) -> bool {
-    r.get().as_bytes().first() == Some(&c)
+    match r.int() {
+        Some(n) => c.is_ascii_digit() && n.to_string().as_bytes()[0] == c,
+        None => r.get().as_bytes().first() == Some(&c),
+    }
 }
 
 pub(crate) fn is_null(r: Option<Raw>) -> bool {
@@ -32,6 +36,9 @@ pub(crate) fn is_null(r: Option<Raw>) -> bool {
 
 /// The JSON type of a value, for a reason.
 pub(crate) fn type_name(r: Raw) -> &'static str {
+    if r.int().is_some() {
+        return "a number";
+    }
     match r.get().as_bytes().first() {
         Some(b'n') => "null",
         Some(b't') | Some(b'f') => "a boolean",
@@ -44,6 +51,9 @@ pub(crate) fn type_name(r: Raw) -> &'static str {
 
 /// A JSON string's value, empty or not (borrowed unless it has escapes).
 pub(crate) fn any_string<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
+    if let Some(plain) = r.and_then(Raw::plain) {
+        return Some(Cow::Borrowed(plain));
+    }
     let r = r.filter(|r| starts(*r, b'"'))?;
     let text = r.get();
     // Valid JSON (serde checked it): without a backslash the value is the
@@ -61,7 +71,16 @@ pub(crate) fn string<'a>(r: Option<Raw<'a>>) -> Option<Cow<'a, str>> {
 
 /// A non-negative integer from a JSON number or a string of digits.
 pub(crate) fn uint(r: Raw) -> Option<u64> {
+    if let Some(n) = r.int() {
+        return Some(n);
+    }
     let s = r.get();
+    // The usual case first: a JSON integer of at most 15 digits (below 2^53,
+    // so no overflow check per digit).
+    let b = s.as_bytes();
+    if !b.is_empty() && b.len() <= 15 && b.iter().all(u8::is_ascii_digit) {
+        return Some(b.iter().fold(0, |n, &d| n * 10 + (d - b'0') as u64));
+    }
     let digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
     if let Some(inner) = s.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
         return if digits(inner) { inner.parse().ok() } else { None };
@@ -86,11 +105,18 @@ pub(crate) fn count(r: Option<Raw>) -> Option<u32> {
 /// A code or type tag: an integer written as a JSON integer (`4`, not `"4"`
 /// or `4.0`).
 pub(crate) fn tag(r: Option<Raw>) -> Option<i64> {
-    r.filter(|r| !starts(*r, b'"')).and_then(|r| r.get().parse().ok())
+    let r = r?;
+    match r.int() {
+        Some(n) => i64::try_from(n).ok(),
+        None => r.get().parse().ok().filter(|_| !starts(r, b'"')),
+    }
 }
 
 /// A value for a reason, cut short.
 pub(crate) fn short(r: Raw) -> String {
+    if let Some(n) = r.int() {
+        return n.to_string();
+    }
     let s = r.get();
     if s.len() > 40 {
         let cut = (0..=40).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
@@ -102,6 +128,9 @@ pub(crate) fn short(r: Raw) -> String {
 
 /// JavaScript truthiness of a value.
 pub(crate) fn truthy(r: Raw) -> bool {
+    if let Some(n) = r.int() {
+        return n != 0;
+    }
     let s = r.get();
     match s.as_bytes().first() {
         Some(b'n') | Some(b'f') => false,

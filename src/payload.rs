@@ -592,13 +592,13 @@ fn parse_message_fast(raw: Raw, hint: &Hint, acct: Account) -> Option<std::resul
     let Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, content, .. } = m;
     let content = content?;
     let envelope = Item { msg_id, ctime_ms, msg_type, from_gid, key, from_username, from_appkey, ..Item::default() };
-    Some(parse_message(&envelope, Some(content), hint, acct))
+    Some(parse_message(&envelope, Some(&content), hint, acct))
 }
 
 /// One message of either shape, `content` already parsed or still raw in
 /// `m`. `Ok(None)` means "not a conversation message" (chat rooms), which is
 /// skipped, not rejected.
-pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: &Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
+pub(crate) fn parse_message(m: &Item, content: Option<&ContentIn>, hint: &Hint, acct: Account) -> std::result::Result<Option<Incoming>, Rejection> {
     parse_message_with(m, content, hint, acct, None)
 }
 
@@ -606,20 +606,24 @@ pub(crate) fn parse_message(m: &Item, content: Option<ContentIn>, hint: &Hint, a
 /// number in the compact batch) instead of built from `content`.
 pub(crate) fn parse_message_with(
     m: &Item,
-    content: Option<ContentIn>,
+    content: Option<&ContentIn>,
     hint: &Hint,
     acct: Account,
     later: Option<u32>,
 ) -> std::result::Result<Option<Incoming>, Rejection> {
     let id = msg_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
-    let content: ContentIn = match content {
+    let parsed: ContentIn;
+    let content = match content {
         Some(c) => c,
-        None => m
-            .content
-            .filter(|r| starts(*r, b'{'))
-            .and_then(|r| serde_json::from_str(r.get()).ok())
-            .ok_or_else(|| reject("missing content object".into()))?,
+        None => {
+            parsed = m
+                .content
+                .filter(|r| starts(*r, b'{'))
+                .and_then(|r| serde_json::from_str(r.get()).ok())
+                .ok_or_else(|| reject("missing content object".into()))?;
+            &parsed
+        }
     };
     let target_type = string(content.target_type);
     if target_type.as_deref() == Some("chatroom") {
@@ -973,7 +977,7 @@ pub fn parse_sent(data: &(impl Json + ?Sized), msg: &(impl Json + ?Sized), acct:
         content: if content.is_none() { m.content } else { None },
         ..Item::default()
     };
-    push(parse_message(&envelope, content, &Hint::default(), acct), &mut batch);
+    push(parse_message(&envelope, content.as_ref(), &Hint::default(), acct), &mut batch);
     // Whether the send's message can be stored decides the echo (see
     // `Cache::cache_sent_echo`): settled now.
     Ok(batch.settle())

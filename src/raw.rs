@@ -11,24 +11,72 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-/// The text of one well-formed JSON value.
+/// One well-formed JSON value: its text, or (what the compact batch hands
+/// over as a number) a non-negative integer, which has no text here. The
+/// field helpers of [`crate::fields`] read both alike, so an integer is never
+/// printed only to be parsed back (on iOS that was a fifth of reading a
+/// batch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raw<'a>(&'a str);
+pub struct Raw<'a>(Repr<'a>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repr<'a> {
+    Text(&'a str),
+    /// A JSON string whose text has no backslash: its value is the text
+    /// between the quotes.
+    Plain(&'a str),
+    Int(u64),
+}
 
 impl<'a> Raw<'a> {
+    /// The JSON text; `""` (which no JSON value is) for an integer that has
+    /// none: read it with [`Raw::int`] or the field helpers.
     pub fn get(self) -> &'a str {
-        self.0
+        match self.0 {
+            Repr::Text(t) | Repr::Plain(t) => t,
+            Repr::Int(_) => "",
+        }
+    }
+
+    /// The integer, when the value came as one.
+    pub fn int(self) -> Option<u64> {
+        match self.0 {
+            Repr::Int(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// A string value known to need no unescaping (between the quotes).
+    pub fn plain(self) -> Option<&'a str> {
+        match self.0 {
+            Repr::Plain(t) => Some(&t[1..t.len() - 1]),
+            _ => None,
+        }
     }
 
     /// Text the crate made itself and knows to be one JSON value.
     pub(crate) fn trusted(text: &'a str) -> Raw<'a> {
-        Raw(text)
+        Raw(Repr::Text(text))
+    }
+
+    /// An integer from 0 to 2^53 - 1.
+    pub(crate) fn integer(n: u64) -> Raw<'a> {
+        Raw(Repr::Int(n))
+    }
+
+    /// The same value, marked plain when it is a string without escapes
+    /// (for values read many times: the compact batch's table).
+    pub(crate) fn marked(self) -> Raw<'a> {
+        match self.0 {
+            Repr::Text(t) if t.starts_with('"') && !t.contains('\\') => Raw(Repr::Plain(t)),
+            _ => self,
+        }
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'de RawValue>::deserialize(d).map(|r| Raw(r.get()))
+        <&'de RawValue>::deserialize(d).map(|r| Raw::trusted(r.get()))
     }
 }
 
@@ -119,19 +167,19 @@ impl<'a> Scanner<'a> {
         self.skip_ws();
         let start = self.at;
         self.skip_value()?;
-        self.text.get(start..self.at).map(Raw).ok_or(ScanError(start))
+        self.text.get(start..self.at).map(Raw::trusted).ok_or(ScanError(start))
     }
 
     /// A value, `None` for `null`.
     pub fn optional(&mut self) -> Scan<Option<Raw<'a>>> {
         let v = self.value()?;
-        Ok((v.0 != "null").then_some(v))
+        Ok((v.get() != "null").then_some(v))
     }
 
     /// An integer (for the compact batch's entry numbers).
     pub fn integer(&mut self) -> Scan<i64> {
         let v = self.value()?;
-        v.0.parse().or_else(|_| self.fail())
+        v.get().parse().or_else(|_| self.fail())
     }
 
     /// One value, nesting tracked on a stack of its own (no recursion, no

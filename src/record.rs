@@ -127,7 +127,12 @@ pub fn capped_reason(s: &str) -> Option<String> {
 
 /// The body of a retracted message.
 pub fn empty_body() -> Box<RawValue> {
-    RawValue::from_string("{}".to_string()).expect("valid JSON")
+    // Checked once; each message's placeholder is a copy (a body is built,
+    // and checked, only for a message that is stored).
+    thread_local! {
+        static EMPTY: Box<RawValue> = RawValue::from_string("{}".to_string()).expect("valid JSON");
+    }
+    EMPTY.with(Clone::clone)
 }
 
 impl Record {
