@@ -235,8 +235,8 @@ pub(crate) struct EntryFields<'a> {
 /// `{messages: [...]}`, an array of messages or one message; `mode` is
 /// validated by the caller and kept for the API's symmetry with the SDK.
 ///
-/// The envelope is read into borrowed views of the text ([`Item`],
-/// [`ContentIn`], [`BodyIn`]): unknown fields are skipped, not built, and
+/// The envelope is read into borrowed views of the text (`Item`,
+/// `ContentIn`, `BodyIn`): unknown fields are skipped, not built, and
 /// body fields are copied as raw JSON. No generic JSON tree is built: on
 /// iOS the module runs in an interpreter, where that difference is large.
 pub fn parse_messages_json(text: &str, mode: Mode, acct: Account) -> Result<Batch> {
@@ -661,7 +661,7 @@ pub(crate) fn parse_message_with(
             .unwrap_or(from_appkey);
         ConvId::single(appkey, peer)
     } else {
-        not_for_someone_else(&content, acct).map_err(reject)?;
+        not_for_someone_else(content, acct).map_err(reject)?;
         ConvId::single(from_appkey, &from)
     };
 

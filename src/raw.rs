@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 /// One well-formed JSON value: its text, or (what the compact batch hands
 /// over as a number) a non-negative integer, which has no text here. The
-/// field helpers of [`crate::fields`] read both alike, so an integer is never
+/// field helpers (`fields`) read both alike, so an integer is never
 /// printed only to be parsed back (on iOS that was a fifth of reading a
 /// batch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

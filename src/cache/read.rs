@@ -195,7 +195,7 @@ impl<S: Storage> Cache<S> {
                 }
             }
         }
-        chunks.sort_by(|a, b| b.last.cmp(&a.last));
+        chunks.sort_by_key(|c| std::cmp::Reverse(c.last));
         Ok(chunks)
     }
 
