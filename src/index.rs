@@ -593,7 +593,7 @@ impl Index {
             }
         }
         let mut convs = BTreeMap::new();
-        let mut seen_keys = std::collections::HashSet::new();
+        let mut seen_keys = std::collections::BTreeSet::new();
         let mut max_key = raw.d.map(|d| d.key).unwrap_or(0);
         for c in raw.c {
             let id = ConvId::parse(&c.i).ok_or_else(|| corrupt(format!("bad conversation id {:?}", c.i)))?;

@@ -55,10 +55,19 @@ impl Namespace {
 
     /// The chunk number of one of our keys, if it is a well-formed chunk key.
     pub fn parse_chunk_key(&self, key: &str) -> Option<u64> {
-        let n = key.strip_prefix(&self.prefix)?.strip_prefix('c')?;
-        let v: u64 = n.parse().ok()?;
-        (v.to_string() == n).then_some(v)
+        chunk_number(key.strip_prefix(&self.prefix)?)
     }
+}
+
+/// The chunk number of what follows the namespace in a chunk key (`c<n>`,
+/// `n` written without leading zeros).
+pub fn chunk_number(rest: &str) -> Option<u64> {
+    let n = rest.strip_prefix('c')?;
+    let b = n.as_bytes();
+    if b.is_empty() || b.len() > 19 || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    Some(b.iter().fold(0, |v, &d| v * 10 + (d - b'0') as u64))
 }
 
 #[cfg(test)]

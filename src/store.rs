@@ -187,18 +187,21 @@ impl<S: Storage> Store<S> {
 
     /// Removes every key of ours `index` does not reference. Returns how
     /// many went and the chunk numbers that are present.
-    pub fn sweep(&mut self, index: &Index, keys: &[String]) -> (u32, std::collections::HashSet<u64>) {
-        let referenced: std::collections::HashSet<u64> =
+    pub fn sweep(&mut self, index: &Index, keys: &[String]) -> (u32, std::collections::BTreeSet<u64>) {
+        let referenced: std::collections::BTreeSet<u64> =
             index.convs.values().flat_map(|c| &c.slots).flat_map(|s| s.stored_refs()).map(|r| r.key).collect();
-        let ikey = self.ns.index_key();
-        let dir_key = index.dir.map(|d| self.ns.dir_key(d.key));
-        let mut present = std::collections::HashSet::new();
+        // Keys are told apart by what follows the namespace (one prefix
+        // comparison per key: each is interpreted on iOS).
+        let prefix = self.ns.prefix().len();
+        let dir_suffix = index.dir.map(|d| self.ns.dir_key(d.key)[prefix..].to_string());
+        let mut present = std::collections::BTreeSet::new();
         let mut removed = 0;
         for k in keys {
-            if *k == ikey || Some(k) == dir_key.as_ref() {
+            let Some(rest) = k.strip_prefix(self.ns.prefix()) else { continue };
+            if rest == "i" || Some(rest) == dir_suffix.as_deref() {
                 continue;
             }
-            match self.ns.parse_chunk_key(k) {
+            match crate::namespace::chunk_number(rest) {
                 Some(n) if referenced.contains(&n) => {
                     present.insert(n);
                 }

@@ -8,7 +8,7 @@
 //! fits the budget; the index made to fit one key. Nothing is written until
 //! the log is complete.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use super::{Call, Cache, Fail, Forget};
 use crate::budget::{choose_victim, eviction_order};
@@ -145,15 +145,15 @@ impl<S: Storage> Cache<S> {
 
 /// The committed chunks the fresh ones replace, each once.
 fn superseded(fresh: &[FreshChunk]) -> Vec<ChunkRef> {
-    let mut seen = HashSet::new();
+    let mut seen = BTreeSet::new();
     fresh.iter().flat_map(|f| &f.replaces).filter(|r| seen.insert(r.key)).copied().collect()
 }
 
 /// The log of a planned commit.
 fn updates(call: &Call, fresh: Vec<FreshChunk>, plan: IndexPlan, committed_dir: Option<ChunkRef>) -> Updates {
     let replaced = superseded(&fresh);
-    let kept: HashSet<u64> = replaced.iter().map(|r| r.key).collect();
-    let mut freed = HashSet::new();
+    let kept: BTreeSet<u64> = replaced.iter().map(|r| r.key).collect();
+    let mut freed = BTreeSet::new();
     let mut u = Updates::default();
     // An evicted changed chunk's originals go early unless a surviving chunk
     // still holds some of their records.

@@ -1,7 +1,7 @@
 //! Opening: reading the committed state, repairing what a crash or another
 //! writer left behind, and rebuilding a lost index from its chunks.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::{Call, Cache, Fail, Forget};
 use crate::conversation::ConvId;
@@ -81,10 +81,10 @@ impl<S: Storage> Cache<S> {
     /// Rebuilds an index from whatever chunks of ours are readable.
     pub(super) fn rebuild_from(&mut self, keys: &[String]) -> Result<Index> {
         let mut index = Index::default();
-        let mut by_id: HashMap<u64, (ConvId, Pos)> = HashMap::new();
+        let mut by_id: BTreeMap<u64, (ConvId, Pos)> = BTreeMap::new();
         // Per conversation: its records by position, and the chunks they came from.
         type Gathered = (std::collections::BTreeMap<Pos, Record>, Vec<ChunkRef>);
-        let mut convs: HashMap<ConvId, Gathered> = HashMap::new();
+        let mut convs: BTreeMap<ConvId, Gathered> = BTreeMap::new();
         for k in keys {
             let Some(n) = self.store.ns().parse_chunk_key(k) else { continue };
             index.next_key = index.next_key.max(n + 1);
