@@ -42,6 +42,30 @@ function guard(fn) {
   }
 }
 
+function directoryNumbers(text) {
+  var dir;
+  try { dir = JSON.parse(text); } catch (e) { return { unreadable: 'not JSON' }; }
+  if (!dir || !Array.isArray(dir.c)) return { unreadable: 'no conversation list' };
+  var ids = [], numbers = [];
+  for (var i = 0; i < dir.c.length; i++) {
+    var entry = dir.c[i];
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) {
+      return { unreadable: 'an entry is not [id, chunks]' };
+    }
+    ids.push(entry[0]);
+    numbers.push(entry[1].length);
+    for (var j = 0; j < entry[1].length; j++) {
+      var m = entry[1][j];
+      if (!Array.isArray(m) || m.length !== 7) return { unreadable: 'a chunk is not 7 numbers' };
+      for (var k = 0; k < 7; k++) {
+        if (typeof m[k] !== 'number') return { unreadable: 'a chunk field is not a number' };
+        numbers.push(m[k]);
+      }
+    }
+  }
+  return { ids: JSON.stringify(ids), numbers: new Float64Array(numbers) };
+}
+
 export function wxStorage(wx) {
   for (var name of ['getStorageSync', 'setStorageSync', 'removeStorageSync', 'getStorageInfoSync']) {
     if (!wx || typeof wx[name] !== 'function') {
@@ -100,6 +124,16 @@ export function wxStorage(wx) {
         return v;
       });
       remember(key, value);
+    },
+    // The directory value (older chunks' metadata) as numbers, parsed with
+    // the engine's JSON.parse: on iOS a 30 KB text would cross into wasm
+    // through an interpreted loop and be parsed there. Shape (checked by the
+    // core): {ids: JSON of the conversation ids, numbers: per conversation
+    // its chunk count, then 7 numbers per chunk}; {unreadable: why} for a
+    // value that is not a directory; null when missing.
+    getDirectory: function (key) {
+      var text = this.get(key);
+      return text === null ? null : directoryNumbers(text);
     },
     // A value for the glue's own reading (search): from what we hold, else
     // storage, without displacing what we hold. Throws WeChat's error text.

@@ -154,14 +154,21 @@ var TextEncoder = NativeEncoder || Utf8Encoder;
 var jim_cache_bg_exports = {};
 __export(jim_cache_bg_exports, {
   JimCache: () => JimCache,
+  __wbg___wbindgen_is_function_1f9d30630b8b1d3d: () => __wbg___wbindgen_is_function_1f9d30630b8b1d3d,
+  __wbg___wbindgen_is_null_e343b7d08827ba72: () => __wbg___wbindgen_is_null_e343b7d08827ba72,
+  __wbg___wbindgen_is_undefined_8865fb403f8fe9d8: () => __wbg___wbindgen_is_undefined_8865fb403f8fe9d8,
   __wbg___wbindgen_string_get_0380ccaa2f57f0d9: () => __wbg___wbindgen_string_get_0380ccaa2f57f0d9,
   __wbg___wbindgen_throw_41e9ee4f547fc59a: () => __wbg___wbindgen_throw_41e9ee4f547fc59a,
   __wbg_call_187d372bd5fdd4aa: () => __wbg_call_187d372bd5fdd4aa,
+  __wbg_getDirectory_6d1ec3b282a3bc2e: () => __wbg_getDirectory_6d1ec3b282a3bc2e,
   __wbg_get_31af05bd4842a84f: () => __wbg_get_31af05bd4842a84f,
   __wbg_get_df0edf3c5e8dad9e: () => __wbg_get_df0edf3c5e8dad9e,
+  __wbg_instanceof_Float64Array_8a59377f9eec1b8b: () => __wbg_instanceof_Float64Array_8a59377f9eec1b8b,
   __wbg_keys_24641d5a8888bee1: () => __wbg_keys_24641d5a8888bee1,
+  __wbg_length_b5f0008bbf60cf59: () => __wbg_length_b5f0008bbf60cf59,
   __wbg_new_343a093a3c2ffb4e: () => __wbg_new_343a093a3c2ffb4e,
   __wbg_new_from_slice_37a3c3a194266cb8: () => __wbg_new_from_slice_37a3c3a194266cb8,
+  __wbg_prototypesetcall_d49a4fab5ca427bc: () => __wbg_prototypesetcall_d49a4fab5ca427bc,
   __wbg_remove_b20afee15d07fe4b: () => __wbg_remove_b20afee15d07fe4b,
   __wbg_setAppended_4507ec3f816e8a60: () => __wbg_setAppended_4507ec3f816e8a60,
   __wbg_set_1266e9b6c94e53a9: () => __wbg_set_1266e9b6c94e53a9,
@@ -851,6 +858,18 @@ var JimCache = class {
   }
 };
 if (Symbol.dispose) JimCache.prototype[Symbol.dispose] = JimCache.prototype.free;
+function __wbg___wbindgen_is_function_1f9d30630b8b1d3d(arg0) {
+  const ret = typeof getObject(arg0) === "function";
+  return ret;
+}
+function __wbg___wbindgen_is_null_e343b7d08827ba72(arg0) {
+  const ret = getObject(arg0) === null;
+  return ret;
+}
+function __wbg___wbindgen_is_undefined_8865fb403f8fe9d8(arg0) {
+  const ret = getObject(arg0) === void 0;
+  return ret;
+}
 function __wbg___wbindgen_string_get_0380ccaa2f57f0d9(arg0, arg1) {
   const obj = getObject(arg1);
   const ret = typeof obj === "string" ? obj : void 0;
@@ -865,6 +884,12 @@ function __wbg___wbindgen_throw_41e9ee4f547fc59a(arg0, arg1) {
 function __wbg_call_187d372bd5fdd4aa() {
   return handleError(function(arg0, arg1, arg2) {
     const ret = getObject(arg0).call(getObject(arg1), getObject(arg2));
+    return addHeapObject(ret);
+  }, arguments);
+}
+function __wbg_getDirectory_6d1ec3b282a3bc2e() {
+  return handleError(function(arg0, arg1, arg2) {
+    const ret = getObject(arg0).getDirectory(getStringFromWasm0(arg1, arg2));
     return addHeapObject(ret);
   }, arguments);
 }
@@ -883,6 +908,16 @@ function __wbg_get_df0edf3c5e8dad9e() {
     getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
   }, arguments);
 }
+function __wbg_instanceof_Float64Array_8a59377f9eec1b8b(arg0) {
+  let result;
+  try {
+    result = getObject(arg0) instanceof Float64Array;
+  } catch (_) {
+    result = false;
+  }
+  const ret = result;
+  return ret;
+}
 function __wbg_keys_24641d5a8888bee1() {
   return handleError(function(arg0, arg1, arg2, arg3) {
     const ret = getObject(arg1).keys(getStringFromWasm0(arg2, arg3));
@@ -892,6 +927,10 @@ function __wbg_keys_24641d5a8888bee1() {
     getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
   }, arguments);
 }
+function __wbg_length_b5f0008bbf60cf59(arg0) {
+  const ret = getObject(arg0).length;
+  return ret;
+}
 function __wbg_new_343a093a3c2ffb4e(arg0, arg1) {
   const ret = new Error(getStringFromWasm0(arg0, arg1));
   return addHeapObject(ret);
@@ -899,6 +938,9 @@ function __wbg_new_343a093a3c2ffb4e(arg0, arg1) {
 function __wbg_new_from_slice_37a3c3a194266cb8(arg0, arg1) {
   const ret = new Uint32Array(getArrayU32FromWasm0(arg0, arg1));
   return addHeapObject(ret);
+}
+function __wbg_prototypesetcall_d49a4fab5ca427bc(arg0, arg1, arg2) {
+  Float64Array.prototype.set.call(getArrayF64FromWasm0(arg0, arg1), getObject(arg2));
 }
 function __wbg_remove_b20afee15d07fe4b() {
   return handleError(function(arg0, arg1, arg2) {
@@ -959,6 +1001,10 @@ function dropObject(idx) {
   if (idx < 1028) return;
   heap[idx] = heap_next;
   heap_next = idx;
+}
+function getArrayF64FromWasm0(ptr, len) {
+  ptr = ptr >>> 0;
+  return getFloat64ArrayMemory0().subarray(ptr / 8, ptr / 8 + len);
 }
 function getArrayU32FromWasm0(ptr, len) {
   ptr = ptr >>> 0;
@@ -1102,6 +1148,33 @@ function guard(fn) {
     throw errorText(e);
   }
 }
+function directoryNumbers(text) {
+  var dir;
+  try {
+    dir = JSON.parse(text);
+  } catch (e) {
+    return { unreadable: "not JSON" };
+  }
+  if (!dir || !Array.isArray(dir.c)) return { unreadable: "no conversation list" };
+  var ids = [], numbers = [];
+  for (var i = 0; i < dir.c.length; i++) {
+    var entry = dir.c[i];
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string" || !Array.isArray(entry[1])) {
+      return { unreadable: "an entry is not [id, chunks]" };
+    }
+    ids.push(entry[0]);
+    numbers.push(entry[1].length);
+    for (var j = 0; j < entry[1].length; j++) {
+      var m = entry[1][j];
+      if (!Array.isArray(m) || m.length !== 7) return { unreadable: "a chunk is not 7 numbers" };
+      for (var k = 0; k < 7; k++) {
+        if (typeof m[k] !== "number") return { unreadable: "a chunk field is not a number" };
+        numbers.push(m[k]);
+      }
+    }
+  }
+  return { ids: JSON.stringify(ids), numbers: new Float64Array(numbers) };
+}
 function wxStorage(wx) {
   for (var name of ["getStorageSync", "setStorageSync", "removeStorageSync", "getStorageInfoSync"]) {
     if (!wx || typeof wx[name] !== "function") {
@@ -1160,6 +1233,16 @@ function wxStorage(wx) {
         return v;
       });
       remember(key, value);
+    },
+    // The directory value (older chunks' metadata) as numbers, parsed with
+    // the engine's JSON.parse: on iOS a 30 KB text would cross into wasm
+    // through an interpreted loop and be parsed there. Shape (checked by the
+    // core): {ids: JSON of the conversation ids, numbers: per conversation
+    // its chunk count, then 7 numbers per chunk}; {unreadable: why} for a
+    // value that is not a directory; null when missing.
+    getDirectory: function(key) {
+      var text = this.get(key);
+      return text === null ? null : directoryNumbers(text);
     },
     // A value for the glue's own reading (search): from what we hold, else
     // storage, without displacing what we hold. Throws WeChat's error text.

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::payload::Mode;
 use crate::record::Pos;
 use crate::report::OpenReport;
-use crate::storage::{Storage, StorageError, Usage};
+use crate::storage::{DirectoryValue, Storage, StorageError, Usage};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,6 +40,10 @@ extern "C" {
     /// JSON array of the keys starting with `prefix`.
     #[wasm_bindgen(method, catch)]
     fn keys(this: &JsStorage, prefix: &str) -> Result<String, JsValue>;
+    /// The directory value at `key` as `{ids, numbers}` (or `{unreadable}`),
+    /// `null` when missing: see `DirectoryValue`.
+    #[wasm_bindgen(method, catch, js_name = getDirectory)]
+    fn get_directory(this: &JsStorage, key: &str) -> Result<JsValue, JsValue>;
     /// JSON `[usedBytes, limitBytes]` for the whole app, or `null`.
     #[wasm_bindgen(method, catch)]
     fn usage(this: &JsStorage) -> Result<Option<String>, JsValue>;
@@ -84,6 +88,26 @@ impl Storage for JsStore {
         let keys: Vec<String> = serde_json::from_str(&json)
             .map_err(|e| StorageError::classify(&format!("storage keys() returned no JSON array: {e}")))?;
         Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
+    }
+    fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
+        // A storage object without the reader (one written for 0.1.0's
+        // interface) hands over the text.
+        let reader = js_sys::Reflect::get(&self.0, &JsValue::from_str("getDirectory")).unwrap_or(JsValue::UNDEFINED);
+        if !reader.is_function() {
+            return Ok(self.get(key)?.map(DirectoryValue::Text));
+        }
+        let v = self.0.get_directory(key).map_err(storage_error)?;
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        let field = |name: &str| js_sys::Reflect::get(&v, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        if let Some(why) = field("unreadable").as_string() {
+            return Ok(Some(DirectoryValue::Unreadable(why)));
+        }
+        match (field("ids").as_string(), field("numbers").dyn_into::<js_sys::Float64Array>()) {
+            (Some(ids), Ok(numbers)) => Ok(Some(DirectoryValue::Numbers { ids, numbers: numbers.to_vec() })),
+            _ => Ok(Some(DirectoryValue::Unreadable("the store's directory reader gave no {ids, numbers}".into()))),
+        }
     }
     fn usage(&mut self) -> Option<Usage> {
         let json = self.0.usage().ok()??;

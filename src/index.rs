@@ -28,6 +28,8 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
+
+use crate::storage::DirectoryValue;
 use serde_json::value::RawValue;
 
 use crate::chat_state::{Profile, ProfileSet, Receipt};
@@ -400,6 +402,7 @@ fn is_zero(n: &u8) -> bool {
 
 #[derive(Deserialize)]
 struct IndexIn {
+    v: u32,
     #[serde(default)]
     n: u64,
     #[serde(default)]
@@ -448,6 +451,67 @@ pub enum IndexProblem {
     Corrupt(String),
     /// A well-formed index of another layout version.
     Version(u32),
+}
+
+/// An index value, parsed once, of a version this library reads.
+pub struct StoredIndex(IndexIn);
+
+impl StoredIndex {
+    /// Parses an index value (in one pass: the version is read apart only
+    /// to say why a value that does not parse was not used).
+    pub fn parse(s: &str) -> Result<StoredIndex, IndexProblem> {
+        match serde_json::from_str::<IndexIn>(s) {
+            Ok(raw) if READS_VERSIONS.contains(&raw.v) => Ok(StoredIndex(raw)),
+            Ok(raw) => Err(IndexProblem::Version(raw.v)),
+            Err(e) => match Index::version_of(s)? {
+                v if READS_VERSIONS.contains(&v) => Err(IndexProblem::Corrupt(format!("index unreadable: {e}"))),
+                v => Err(IndexProblem::Version(v)),
+            },
+        }
+    }
+
+    /// The key number of the directory it references.
+    pub fn directory(&self) -> Option<u64> {
+        self.0.d.map(|d| d.key)
+    }
+}
+
+/// The older chunks a directory value lists, by conversation id.
+fn read_directory(dir: &DirectoryValue) -> Result<BTreeMap<String, Vec<ChunkMeta>>, String> {
+    let mut older = BTreeMap::new();
+    match dir {
+        DirectoryValue::Text(text) => {
+            let dir: DirectoryFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            for (id, metas) in dir.c {
+                older.insert(id.into_owned(), metas);
+            }
+        }
+        DirectoryValue::Numbers { ids, numbers } => {
+            let ids: Vec<String> = serde_json::from_str(ids).map_err(|e| e.to_string())?;
+            let mut n = numbers.iter().copied();
+            let mut next = |max: u64| -> Result<u64, String> {
+                let v = n.next().ok_or("it ends early")?;
+                (v >= 0.0 && v.fract() == 0.0 && v <= max as f64).then_some(v as u64).ok_or_else(|| format!("{v} is not an integer in range"))
+            };
+            let safe = crate::fields::MAX_SAFE;
+            for id in ids {
+                let count = next(u32::MAX as u64)?;
+                let mut metas = Vec::with_capacity(count.min(4096) as usize);
+                for _ in 0..count {
+                    let (key, t0, i0, t1, i1) = (next(safe)?, next(safe)?, next(safe)?, next(safe)?, next(safe)?);
+                    let (count, bytes) = (next(u32::MAX as u64)? as u32, next(u32::MAX as u64)? as u32);
+                    metas.push(ChunkMeta { key, first: Pos { time: t0, id: i0 }, last: Pos { time: t1, id: i1 }, count, bytes });
+                }
+                // Listed twice: the later list stands, as in the text.
+                older.insert(id, metas);
+            }
+            if n.next().is_some() {
+                return Err("numbers after its end".into());
+            }
+        }
+        DirectoryValue::Unreadable(why) => return Err(why.clone()),
+    }
+    Ok(older)
 }
 
 impl Index {
@@ -571,27 +635,23 @@ impl Index {
             .collect()
     }
 
-    /// Parses and checks an index value and its directory value (required
+    /// Parses and checks an index value and its directory text (required
     /// when the index references one).
     pub fn from_json(s: &str, directory: Option<&str>) -> Result<Index, IndexProblem> {
-        let version = Index::version_of(s)?;
-        if !READS_VERSIONS.contains(&version) {
-            return Err(IndexProblem::Version(version));
-        }
+        let stored = StoredIndex::parse(s)?;
+        Index::from_stored(stored, directory.map(|d| DirectoryValue::Text(d.to_string())).as_ref())
+    }
+
+    /// Checks a parsed index value against its directory (required when it
+    /// references one) and builds the index.
+    pub fn from_stored(stored: StoredIndex, directory: Option<&DirectoryValue>) -> Result<Index, IndexProblem> {
         let corrupt = |m: String| IndexProblem::Corrupt(m);
-        let raw: IndexIn = serde_json::from_str(s).map_err(|e| corrupt(format!("index unreadable: {e}")))?;
-        let mut older: BTreeMap<String, Vec<ChunkMeta>> = BTreeMap::new();
-        match (raw.d, directory) {
-            (None, _) => {}
+        let raw = stored.0;
+        let mut older = match (raw.d, directory) {
+            (None, _) => BTreeMap::new(),
             (Some(_), None) => return Err(corrupt("the index's directory is missing".into())),
-            (Some(_), Some(text)) => {
-                let dir: DirectoryFile =
-                    serde_json::from_str(text).map_err(|e| corrupt(format!("directory unreadable: {e}")))?;
-                for (id, metas) in dir.c {
-                    older.insert(id.into_owned(), metas);
-                }
-            }
-        }
+            (Some(_), Some(dir)) => read_directory(dir).map_err(|e| corrupt(format!("directory unreadable: {e}")))?,
+        };
         let mut convs = BTreeMap::new();
         let mut seen_keys = std::collections::BTreeSet::new();
         let mut max_key = raw.d.map(|d| d.key).unwrap_or(0);
@@ -774,6 +834,21 @@ mod tests {
         assert_eq!(back.convs[&ConvId::group(5)].slots.len(), 2);
         assert!(back.older_match(&idx.older_snapshot()));
         assert!(matches!(Index::from_json(&s, None), Err(IndexProblem::Corrupt(_))), "missing directory");
+
+        // The directory as the JS store hands it over (numbers, parsed by the
+        // engine) reads as its text does; anything off is a corrupt index.
+        let numbers = |n: Vec<f64>| DirectoryValue::Numbers { ids: r#"["group:5"]"#.into(), numbers: n };
+        let read = |d: &DirectoryValue| Index::from_stored(StoredIndex::parse(&s).unwrap(), Some(d));
+        let good = vec![1.0, 7.0, 10.0, 1.0, 30.0, 3.0, 3.0, 120.0];
+        assert_eq!(read(&numbers(good.clone())).unwrap().to_json(), s);
+        let corrupt = |d: DirectoryValue| matches!(read(&d), Err(IndexProblem::Corrupt(_)));
+        assert!(corrupt(numbers(good[..7].to_vec())), "ends early");
+        assert!(corrupt(numbers([good.clone(), vec![0.0]].concat())), "numbers after its end");
+        assert!(corrupt(numbers([vec![1.0, 7.5], good[2..].to_vec()].concat())), "not an integer");
+        assert!(corrupt(numbers([vec![1.0, -7.0], good[2..].to_vec()].concat())), "negative");
+        assert!(corrupt(numbers([vec![1.0, 9e15], good[2..].to_vec()].concat())), "above 2^53");
+        assert!(corrupt(DirectoryValue::Numbers { ids: "[5]".into(), numbers: good }), "ids not strings");
+        assert!(corrupt(DirectoryValue::Unreadable("not JSON".into())));
     }
 
     #[test]

@@ -71,6 +71,21 @@ pub fn appended(base: &str, value: &str, insert: &str) -> Result<String, Storage
     Ok(format!("{head}{insert}{APPEND_CLOSE}"))
 }
 
+/// The directory value (the older chunks' metadata, see [`crate::index`])
+/// as a storage read it: its text, or, from a host that parses JSON
+/// natively (the JS store: on iOS a long text crosses into the module
+/// through an interpreted loop), already as numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DirectoryValue {
+    Text(String),
+    /// `ids`: a JSON array of conversation ids. `numbers`: for each of them
+    /// in turn, its chunk count, then each chunk's
+    /// `[key, first time, first id, last time, last id, count, bytes]`.
+    Numbers { ids: String, numbers: Vec<f64> },
+    /// A value that is not a directory (the host says why).
+    Unreadable(String),
+}
+
 /// A synchronous string key/value store.
 ///
 /// `get` returns `Ok(None)` for a missing key (WeChat returns `''`). `keys`
@@ -99,6 +114,11 @@ pub trait Storage {
     fn usage(&mut self) -> Option<Usage> {
         None
     }
+    /// The directory value at `key` (see [`DirectoryValue`]); the default
+    /// hands over its text.
+    fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
+        Ok(self.get(key)?.map(DirectoryValue::Text))
+    }
 }
 
 impl<S: Storage + ?Sized> Storage for &mut S {
@@ -119,5 +139,8 @@ impl<S: Storage + ?Sized> Storage for &mut S {
     }
     fn usage(&mut self) -> Option<Usage> {
         (**self).usage()
+    }
+    fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
+        (**self).get_directory(key)
     }
 }

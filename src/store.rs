@@ -18,10 +18,10 @@ use std::collections::BTreeMap;
 use crate::budget::HostReading;
 use crate::conversation::ConvId;
 use crate::error::Result;
-use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_chunk, AppendBase, ChunkMeta, ChunkRef, ChunkValue, Dirty, EntryCache, Index, Slot};
+use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_chunk, AppendBase, ChunkMeta, ChunkRef, ChunkValue, Dirty, EntryCache, Index, IndexProblem, Slot, StoredIndex};
 use crate::namespace::Namespace;
 use crate::record::Record;
-use crate::storage::{Storage, StorageError};
+use crate::storage::{DirectoryValue, Storage, StorageError};
 use crate::updates::{Update, Updates};
 
 /// Chunks kept parsed in memory.
@@ -79,11 +79,11 @@ pub struct IndexPlan {
     pub value: String,
 }
 
-/// What storage holds at open: the index value, the directory it names,
-/// and every key of the namespace.
+/// What storage holds at open: the index value (parsed, or why it was not
+/// used), the directory it names, and every key of the namespace.
 pub struct Committed {
-    pub index: Option<String>,
-    pub directory: Option<String>,
+    pub index: Option<std::result::Result<StoredIndex, IndexProblem>>,
+    pub directory: Option<DirectoryValue>,
     pub keys: Vec<String>,
 }
 
@@ -145,14 +145,16 @@ impl<S: Storage> Store<S> {
     /// Forgets everything held in memory and reads what storage holds.
     pub fn read_committed(&mut self) -> Result<Committed> {
         self.forget_memory();
-        let index = self.storage.get(&self.ns.index_key())?;
+        let text = self.storage.get(&self.ns.index_key())?;
         let keys = self.keys()?;
-        let directory = match index.as_deref().and_then(Index::directory_of) {
-            Some(d) => self.storage.get(&self.ns.dir_key(d))?,
+        self.index_bytes = text.as_ref().map(|s| (self.ns.index_key().len() + s.len()) as u64).unwrap_or(0);
+        let Some(text) = text else { return Ok(Committed { index: None, directory: None, keys }) };
+        let index = StoredIndex::parse(&text);
+        let directory = match index.as_ref().ok().and_then(StoredIndex::directory) {
+            Some(d) => self.storage.get_directory(&self.ns.dir_key(d))?,
             None => None,
         };
-        self.index_bytes = index.as_ref().map(|s| (self.ns.index_key().len() + s.len()) as u64).unwrap_or(0);
-        Ok(Committed { index, directory, keys })
+        Ok(Committed { index: Some(index), directory, keys })
     }
 
     /// Every key of our namespace.

@@ -21,12 +21,12 @@ impl<S: Storage> Cache<S> {
         let committed = self.store.read_committed()?;
         let keys = committed.keys;
         let mut rebuild = false;
-        let mut index = match &committed.index {
+        let mut index = match committed.index {
             None => {
                 rebuild = keys.iter().any(|k| self.store.ns().parse_chunk_key(k).is_some());
                 Index::default()
             }
-            Some(s) => match Index::from_json(s, committed.directory.as_deref()) {
+            Some(stored) => match stored.and_then(|s| Index::from_stored(s, committed.directory.as_ref())) {
                 Ok(i) => i,
                 Err(IndexProblem::Version(v)) => {
                     rep.reset = Some(format!(

@@ -154,6 +154,33 @@ test('bad values under our keys, and the app filling storage between calls', asy
   void before; void cache;
 });
 
+test('a damaged directory (the list of older chunks, read by the JS store natively) rebuilds the index from the chunks', async () => {
+  const ns = 'jimc:' + ACCOUNT.appkey + ':' + ACCOUNT.username + ':';
+  const damages = [
+    { not: 'ours' }, // an object: handed over as JSON, no conversation list
+    '{"c":[["single:x:bob",[[1,2,3]]]]}', // a chunk of 3 numbers, not 7
+    '{"c":[["single:x:bob",[[1,2,3,4,5,"6",7]]]]}', // a string among the numbers
+    '{"c":[[5,[]]]}', // an id that is no string
+    '{"c":[["single:x:bob",[[1.5,2,3,4,5,6,7]]]]}', // a fractional key: the core's check
+    '{"c":[tru', // truncated
+  ];
+  for (const damage of damages) {
+    const wx = new FakeWx();
+    const cache = await open(wx, { chunkBytes: 1024 });
+    const seed = [];
+    for (let i = 0; i < 60; i++) seed.push(msg(1000 + i, T0 + i, i % 2 ? 'bob' : 'carol', { text: '一条足够长的消息，让每个块都装不下太多 ' + i }));
+    cache.cacheMsg({ messages: seed }, 'realtime');
+    const before = checkStorage(wx, ACCOUNT);
+    const dir = Object.keys(wx.entries).find((k) => k.startsWith(ns + 'd'));
+    assert.ok(dir, 'the seed has older chunks');
+    wx.setStorageSync(dir, damage);
+    const reopened = await open(wx, { chunkBytes: 1024 });
+    assert.equal(reopened.openReport.rebuilt, true, `rebuilt after ${JSON.stringify(damage)}`);
+    assert.equal(reopened.stats().messages, 60);
+    intact(wx, before);
+  }
+});
+
 test('two accounts and two appkeys on one storage never touch each other', async () => {
   const wx = new FakeWx();
   wx.setStorageSync('app-settings', { theme: 'dark' });
