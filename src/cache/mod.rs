@@ -189,6 +189,8 @@ struct Call {
     changed: bool,
     /// Conversations whose unread count, name or avatar this call changed.
     updated: Vec<ConvId>,
+    /// Conversations this call added a message newer than `last` to.
+    newer: Vec<ConvId>,
 }
 
 impl Call {
@@ -374,6 +376,7 @@ impl<S: Storage> Cache<S> {
                 self.name_from_message(&mut call, &m.conv, name, m.record.pos(), rep);
             }
         }
+        self.take_newest(&call);
         for r in retractions {
             self.retract(&mut call, r, rep)?;
         }

@@ -216,8 +216,24 @@ impl<S: Storage> Cache<S> {
         if !rec.out && !rec.retracted && rec.time > conv.read_at {
             conv.unread += 1;
         }
-        if conv.last.as_ref().is_none_or(|l| rec.pos() > l.pos()) {
-            conv.last = Some(rec.clone());
+        // The conversation's `last` is set once the call's messages are in
+        // (`take_newest`), not copied for each of a sync's new messages.
+        if conv.last.as_ref().is_none_or(|l| rec.pos() > l.pos()) && call.newer.last() != Some(conv_id) && !call.newer.contains(conv_id) {
+            call.newer.push(conv_id.clone());
+        }
+    }
+
+    /// Makes `last` the newest message of each conversation the call added
+    /// a newer message to (it sits at the end of the conversation's newest
+    /// chunk, which the call changed).
+    pub(super) fn take_newest(&mut self, call: &Call) {
+        for id in &call.newer {
+            let conv = self.index.convs.get_mut(id).expect("present");
+            if let Some(Slot::Dirty(d)) = conv.slots.last() {
+                if let Some(r) = d.records.last().filter(|r| conv.last.as_ref().is_none_or(|l| r.pos() > l.pos())) {
+                    conv.last = Some(r.clone());
+                }
+            }
         }
     }
 
