@@ -106,6 +106,11 @@ Utf8Encoder.prototype.encodeInto = function(str, view) {
   var read = 0, written = 0, n = str.length, cap = view.length;
   while (read < n) {
     var c = str.charCodeAt(read), size = 1, units = 1;
+    while (c < 128 && written < cap) {
+      view[written++] = c;
+      if (++read === n) return { read, written };
+      c = str.charCodeAt(read);
+    }
     if (c >= 55296 && c <= 56319 && read + 1 < n) {
       var d = str.charCodeAt(read + 1);
       if (d >= 56320 && d <= 57343) {

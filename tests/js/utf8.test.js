@@ -18,6 +18,12 @@ for (const withUri of [true, false]) {
     const view = new Uint8Array(s.length * 3 + 4);
     const r = new ctx.E().encodeInto(s, view);
     if (Buffer.compare(Buffer.from(view.subarray(0, r.written)), Buffer.from(enc)) !== 0 || r.read !== s.length) throw new Error('encode mismatch ' + JSON.stringify(s.slice(0,20)) + ' uri=' + withUri);
+    // A view too small: as many whole characters as fit, as TextEncoder does.
+    for (const cap of [0, 1, 2, 3, 4, 5, 7, 11]) {
+      const want = new Uint8Array(cap), got = new Uint8Array(cap);
+      const w = new TextEncoder().encodeInto(s, want), g = new ctx.E().encodeInto(s, got);
+      if (w.read !== g.read || w.written !== g.written || Buffer.compare(Buffer.from(want), Buffer.from(got)) !== 0) throw new Error('encodeInto cap ' + cap + ' mismatch on ' + JSON.stringify(s.slice(0, 20)));
+    }
     const dec = new ctx.D('utf-8', { fatal: true, ignoreBOM: true }).decode(enc);
     if (dec !== new TextDecoder().decode(enc)) throw new Error('decode mismatch ' + withUri);
   }
