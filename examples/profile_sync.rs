@@ -1,7 +1,7 @@
 //! The benchmark's login sync (20 conversations x 100 messages) through the
 //! compact route, natively: for `valgrind --tool=callgrind`, whose instruction
 //! counts track what the wasm interpreter pays on iOS.
-//! `cargo run --release --example profile_sync [first|dup|realtime]`
+//! `cargo run --release --example profile_sync [first|dup|realtime|stream]`
 use jim_cache::{testing::compact_of, Cache, Config, MemoryStorage};
 use serde_json::{json, Value};
 
@@ -28,6 +28,14 @@ fn main() {
     let (mut cache, _) = Cache::open(MemoryStorage::new(), Config::new(APPKEY, "wx_alice")).expect("open");
     if what != "first" {
         cache.cache_compact(&batch.slots, &batch.table, &mut |w| Ok(batch.bodies_for(w))).expect("first");
+    }
+    if what == "stream" {
+        // One message per call into a conversation already holding 100.
+        for i in 0..2000u64 {
+            let one = compact_of(&json!([msg(70_000_000_000 + i, "peer0", 1_717_500_000_000 + i)])).expect("compact");
+            cache.cache_compact(&one.slots, &one.table, &mut |w| Ok(one.bodies_for(w))).expect("realtime");
+        }
+        return;
     }
     let n = if what == "realtime" { 1 } else { 5 };
     for _ in 0..n {

@@ -32,11 +32,13 @@ impl<S: Storage> Cache<S> {
         }
         self.budget = self.store.budget(self.cfg.budget_bytes);
         let budget = self.budget.saturating_sub(extra);
-        let order = eviction_order(&self.index);
+        // Computed only when something must go (it copies every conversation id).
+        let mut order: Option<Vec<ConvId>> = None;
         let committed_dir = self.index.dir;
         let mut plan = self.store.encode_index(&mut self.index, committed_dir);
         while self.peak_bytes(call, &fresh, &plan, committed_dir) > budget {
-            let Some(victim) = choose_victim(&self.index, &order).cloned() else {
+            let order = order.get_or_insert_with(|| eviction_order(&self.index));
+            let Some(victim) = choose_victim(&self.index, order).cloned() else {
                 return Err(Fail::Other(Error::StorageFull(format!(
                     "budget of {budget} bytes cannot hold even the index ({} bytes)",
                     self.store.index_key_bytes(&plan.value)
@@ -47,6 +49,7 @@ impl<S: Storage> Cache<S> {
         }
         // The index itself must fit one key: forget idle conversations.
         while self.store.index_key_bytes(&plan.value) > self.cfg.key_limit_bytes {
+            let order = order.get_or_insert_with(|| eviction_order(&self.index));
             let Some(victim) = order.iter().find(|id| self.index.convs.contains_key(*id)).cloned() else { break };
             while !self.index.convs[&victim].slots.is_empty() {
                 self.evict_first(call, &mut fresh, &victim, rep);
