@@ -41,7 +41,7 @@
 
 use crate::conversation::ConvId;
 use crate::error::{Error, Result};
-use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, Pending, MAX_SAFE};
+use crate::payload::{self, Account, Batch, ContentIn, EntryFields, Hint, Item, LookUp, Looked, Pending, MAX_SAFE};
 use crate::raw::{Raw, Scanner};
 
 /// Fields of a sync entry the glue reads.
@@ -141,6 +141,13 @@ fn raw_of<'a>(c: Cell, table: &[Raw<'a>]) -> Option<Raw<'a>> {
 /// Parses a compact batch (see the module docs) into the same [`Batch`]
 /// [`payload::parse_messages_json`] makes of the payload it was read from.
 pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch> {
+    parse_compact_looking(slots, table, acct, &mut |_, _, _, _| Looked::Not)
+}
+
+/// [`parse_compact`], asking `look` (the store) about each message once its
+/// identity is read: a message stored already or below the floor is not
+/// built further (its strings, its sender's name), only counted by the call.
+pub(crate) fn parse_compact_looking(slots: &[f64], table: &str, acct: Account, look: LookUp) -> Result<Batch> {
     let table = read_table(table)?;
     let mut r = SlotReader { slots, at: 0, table_len: table.len() };
     let n_hints = r.integer(0)? as usize;
@@ -198,7 +205,7 @@ pub fn parse_compact(slots: &[f64], table: &str, acct: Account) -> Result<Batch>
                     target_name: raw(f[15]),
                 };
                 let hint = entry.map_or(&no_hint, |e| &hints[e]);
-                payload::push(payload::parse_message_with(&envelope, Some(&content), hint, acct, Some(body)), &mut batch);
+                payload::push(payload::parse_message_with(&envelope, Some(&content), hint, acct, Some((body, &mut *look))), &mut batch);
             }
             1 => {
                 let item = raw_of(r.cell()?, &table).unwrap_or(Raw::trusted("null"));

@@ -602,6 +602,11 @@ pub(crate) fn parse_message(m: &Item, content: Option<&ContentIn>, hint: &Hint, 
     parse_message_with(m, content, hint, acct, None)
 }
 
+/// What the compact route's reader asks of the store for each message, once
+/// it knows the message's conversation, id, position and whether its time
+/// is the server's: whether it is stored already or below the floor.
+pub(crate) type LookUp<'l> = &'l mut dyn FnMut(&ConvId, u64, crate::record::Pos, bool) -> Looked;
+
 /// [`parse_message`], with the body left with the glue (`later`: its item
 /// number in the compact batch) instead of built from `content`.
 pub(crate) fn parse_message_with(
@@ -609,7 +614,7 @@ pub(crate) fn parse_message_with(
     content: Option<&ContentIn>,
     hint: &Hint,
     acct: Account,
-    later: Option<u32>,
+    later: Option<(u32, LookUp)>,
 ) -> std::result::Result<Option<Incoming>, Rejection> {
     let id = msg_id(m.msg_id).map_err(|reason| Rejection { id: None, reason })?;
     let reject = |reason: String| Rejection { id: Some(id), reason };
@@ -667,14 +672,30 @@ pub(crate) fn parse_message_with(
 
     let name_field = if group || out { content.target_name } else { content.from_name };
     let name = string(name_field).and_then(|n| capped_name(&n));
-    let mut record = Record::new(id, time, Kind::Unknown, from.into_owned(), out, empty_body());
-    record.from_name = string(content.from_name).and_then(|n| capped_name(&n));
-    let mut incoming = Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not };
-    match later {
-        Some(n) => incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() },
-        None => incoming.take_body(&msg_type, content.msg_body, content.at_list),
+    if let Some((n, look)) = later {
+        let looked = look(&conv, id, crate::record::Pos { time, id }, server_time);
+        if looked.kept() {
+            // Stored already, or below the floor: the call needs no more of
+            // it than who it is (and the name it gives its conversation).
+            let record = Record::new(id, time, Kind::Unknown, String::new(), out, empty_body());
+            return Ok(Some(Incoming { conv, record, server_time, name, body: Pending::Later { n, msg_type: String::new() }, looked }));
+        }
+        let mut incoming = message(id, time, from.into_owned(), out, conv, server_time, name, content);
+        incoming.looked = looked;
+        incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() };
+        return Ok(Some(incoming));
     }
+    let mut incoming = message(id, time, from.into_owned(), out, conv, server_time, name, content);
+    incoming.take_body(&msg_type, content.msg_body, content.at_list);
     Ok(Some(incoming))
+}
+
+/// A message as read, its body still to come.
+#[allow(clippy::too_many_arguments)]
+fn message(id: u64, time: u64, from: String, out: bool, conv: ConvId, server_time: bool, name: Option<String>, content: &ContentIn) -> Incoming {
+    let mut record = Record::new(id, time, Kind::Unknown, from, out, empty_body());
+    record.from_name = string(content.from_name).and_then(|n| capped_name(&n));
+    Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not }
 }
 
 /// An incoming single message names its recipient in `content.target_id`

@@ -283,8 +283,13 @@ impl<S: Storage> Cache<S> {
     /// Message bodies stay with the glue until the call knows which messages
     /// it stores: `bodies` returns those (see [`crate::compact`]).
     pub fn cache_compact(&mut self, slots: &[f64], table: &str, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<Report> {
-        let mut batch = crate::compact::parse_compact(slots, table, self.account())?;
         self.ready()?;
+        let acct = Account { appkey: &self.cfg.appkey, username: &self.cfg.username };
+        let (index, store) = (&self.index, &mut self.store);
+        // A look-up that fails leaves the message to be looked up again (and
+        // the failure to surface) when it is stored.
+        let mut look = |conv: &ConvId, id, pos, server_time| model::look_up(index, store, conv, id, pos, server_time).unwrap_or(crate::payload::Looked::Not);
+        let mut batch = crate::compact::parse_compact_looking(slots, table, acct, &mut look)?;
         self.fetch_bodies(&mut batch, bodies)?;
         self.apply(&batch, &[])
     }

@@ -9,7 +9,8 @@ use super::{Call, Cache, Fail, MAX_PENDING_PROFILES, MAX_PENDING_RECEIPTS, MAX_P
 use crate::chat_state::{self, ProfileSet, Receipt, StateChanges};
 use crate::conversation::ConvId;
 use crate::error::Result;
-use crate::index::{Conv, Dirty, Slot};
+use crate::index::{Conv, Dirty, Index, Slot};
+use crate::store::Store;
 use crate::payload::{Batch, Incoming, Looked, Pending, Rejection, Retraction};
 use crate::record::{Pos, Record};
 use crate::report::Report;
@@ -45,8 +46,9 @@ impl<S: Storage> Cache<S> {
             Pending::Later { .. } => Some("internal: its body was not read from the glue"),
         };
         if let Some(reason) = unusable {
-            // Still a duplicate of a stored message, or evicted, if it is one.
-            if self.will_store(conv_id, &m.record, server_time)? {
+            // Still a duplicate of a stored message, or evicted, if it is one
+            // (known already when the look-up before the bodies found it so).
+            if !m.looked.kept() && self.will_store(conv_id, &m.record, server_time)? {
                 rep.reject(&[Rejection { id: Some(m.record.id), reason: reason.to_string() }]);
                 return Ok(false);
             }
@@ -152,22 +154,7 @@ impl<S: Storage> Cache<S> {
 
     /// Where [`Cache::insert`] would find a message, read-only.
     pub(super) fn look_for(&mut self, conv_id: &ConvId, rec: &Record, server_time: bool) -> Result<Looked> {
-        let pos = rec.pos();
-        let Some(conv) = self.index.convs.get(conv_id) else { return Ok(Looked::Absent) };
-        if conv.floor.is_some_and(|f| pos <= f) {
-            return Ok(Looked::Evicted);
-        }
-        if conv.slots.is_empty() {
-            return Ok(Looked::Absent);
-        }
-        for cand in candidates(&conv.slots, pos, server_time) {
-            match self.find(conv_id, cand, rec.id, Some(pos))? {
-                Found::At(_) => return Ok(Looked::Stored),
-                Found::Damaged => return Ok(Looked::Not),
-                Found::No => {}
-            }
-        }
-        Ok(Looked::Absent)
+        look_up(&self.index, &mut self.store, conv_id, rec.id, rec.pos(), server_time)
     }
 
     /// Reads from the glue (`bodies`: item numbers -> a JSON array of
@@ -185,11 +172,11 @@ impl<S: Storage> Cache<S> {
         };
         for (i, m) in batch.messages.iter_mut().enumerate() {
             let Pending::Later { n, .. } = m.body else { continue };
-            m.looked = match self.look_for(&m.conv, &m.record, m.server_time)? {
-                // A later copy in this batch would not be searched for.
-                Looked::Absent if repeated(m.record.id) => Looked::Not,
-                found => found,
-            };
+            // Looked up as it was read (`compact::parse_compact_looking`);
+            // a later copy in this batch would not be searched for.
+            if m.looked == Looked::Absent && repeated(m.record.id) {
+                m.looked = Looked::Not;
+            }
             if !m.looked.kept() {
                 wanted.push(n);
                 at.push(i);
@@ -467,17 +454,7 @@ impl<S: Storage> Cache<S> {
     /// Looks for record `id` in slot `si`; `at`: where it sits if its copy
     /// has the same position (tried first).
     fn find(&mut self, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
-        let m = match &self.index.convs[conv_id].slots[si] {
-            Slot::Dirty(d) => return Ok(position(&d.records, id, at)),
-            Slot::Stored(m) => *m,
-        };
-        let Some(records) = self.store.chunk(conv_id, m.key)? else { return Ok(Found::Damaged) };
-        if records.len() != m.count as usize {
-            // The value does not match its index entry: not ours to trust.
-            self.store.unhold(m.key);
-            return Ok(Found::Damaged);
-        }
-        Ok(position(records, id, at))
+        find_in(&self.index, &mut self.store, conv_id, si, id, at)
     }
 
     /// Turns slot `si` into a `Dirty` one owning its records. `false`: its
@@ -520,6 +497,44 @@ impl<S: Storage> Cache<S> {
         }
         call.changed = true;
     }
+}
+
+/// Where a message `id` at `pos` is, as [`Cache::insert`] would find it,
+/// changing nothing but the store's set of parsed chunks. A free function
+/// over the two parts it reads, so that the compact reader can ask it while
+/// the cache lends its account (`Cache::cache_compact`).
+pub(super) fn look_up<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: &ConvId, id: u64, pos: Pos, server_time: bool) -> Result<Looked> {
+    let Some(conv) = index.convs.get(conv_id) else { return Ok(Looked::Absent) };
+    if conv.floor.is_some_and(|f| pos <= f) {
+        return Ok(Looked::Evicted);
+    }
+    if conv.slots.is_empty() {
+        return Ok(Looked::Absent);
+    }
+    for cand in candidates(&conv.slots, pos, server_time) {
+        match find_in(index, store, conv_id, cand, id, Some(pos))? {
+            Found::At(_) => return Ok(Looked::Stored),
+            Found::Damaged => return Ok(Looked::Not),
+            Found::No => {}
+        }
+    }
+    Ok(Looked::Absent)
+}
+
+/// Looks for record `id` in slot `si`; `at`: where it sits if its copy has
+/// the same position (tried first).
+fn find_in<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
+    let m = match &index.convs[conv_id].slots[si] {
+        Slot::Dirty(d) => return Ok(position(&d.records, id, at)),
+        Slot::Stored(m) => *m,
+    };
+    let Some(records) = store.chunk(conv_id, m.key)? else { return Ok(Found::Damaged) };
+    if records.len() != m.count as usize {
+        // The value does not match its index entry: not ours to trust.
+        store.unhold(m.key);
+        return Ok(Found::Damaged);
+    }
+    Ok(position(records, id, at))
 }
 
 /// Adds to a bounded list of things waiting for their message or
