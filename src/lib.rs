@@ -16,7 +16,8 @@
 //! | module | holds |
 //! |---|---|
 //! | [`payload`] | parsing every JMessage payload shape into records |
-//! | [`raw`] | raw JSON values borrowed from the text, and a checking scanner |
+//! | [`raw`] | raw JSON values borrowed from the text (or integers as themselves), and a checking scanner |
+//! | `fields` | the one set of field helpers every SDK callback's reader uses |
 //! | [`record`] | the record, its ordering key and storage form |
 //! | [`compact`] | the compact batch the JS glue reads from SDK payloads |
 //! | [`echo`] | local echoes: messages being sent, kept until stored or given up |
