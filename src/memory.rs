@@ -127,12 +127,12 @@ impl MemoryStorage {
         self.crashed
     }
 
-    /// Number of successful mutations so far.
     /// How many times `usage()` was asked (a bridge call on a device).
     pub fn usage_reads(&self) -> u64 {
         self.usage_reads
     }
 
+    /// Number of successful mutations so far.
     pub fn mutations(&self) -> u64 {
         self.mutations
     }

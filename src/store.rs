@@ -222,7 +222,7 @@ impl<S: Storage> Store<S> {
     }
 
     /// A key's value, for rebuilding a lost index from its chunks.
-    pub fn raw_get(&mut self, key: &str) -> Result<Option<String>> {
+    pub fn value(&mut self, key: &str) -> Result<Option<String>> {
         Ok(self.storage.get(key)?)
     }
 
@@ -510,4 +510,51 @@ fn split(conv: &ConvId, records: Vec<Record>, limit: usize) -> Vec<Vec<Record>> 
         out.push(cur);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStorage;
+    use crate::storage::StorageErrorKind;
+
+    fn chunk(key: u64, value: &str) -> Update {
+        let at = ChunkRef { key, bytes: value.len() as u32 + 10 };
+        Update::NewItemsChunk { at, value: ChunkValue::Whole(value.into()), records: Vec::new() }
+    }
+
+    #[test]
+    fn a_log_is_one_commit_in_copy_on_write_order_and_a_failed_write_takes_back_what_it_wrote() {
+        let ns = Namespace::new("p", "ak", "me");
+        let mut store = Store::new(MemoryStorage::new(), ns.clone());
+        store.storage_mut().set(&ns.chunk_key(1), "old").unwrap();
+        // Pushed in no particular order; applied as: the new chunk, the index
+        // (the commit point), then the chunk it replaces.
+        let mut log = Updates::default();
+        log.push(Update::RemoveReplacedChunk(ChunkRef { key: 1, bytes: 13 }));
+        log.push(Update::Index { value: "{}".into() });
+        log.push(chunk(2, "new"));
+        store.apply(log, &Index::default()).unwrap();
+        use crate::memory::Op;
+        let ops: Vec<String> = store.storage().log.iter().map(|op| match op {
+            Op::Set { key, .. } => format!("set {key}"),
+            Op::Remove { key } => format!("remove {key}"),
+        }).collect();
+        let (c1, c2, i) = (ns.chunk_key(1), ns.chunk_key(2), ns.index_key());
+        assert_eq!(ops, [format!("set {c1}"), format!("set {c2}"), format!("set {i}"), format!("remove {c1}")]);
+        assert_eq!(store.storage().raw_get(&ns.chunk_key(1)), None);
+
+        // The second new chunk fails: the first is taken back, the index is
+        // not written, nothing named by the old index is removed.
+        store.storage_mut().fail_set(1, StorageErrorKind::Io);
+        let mut log = Updates::default();
+        log.push(chunk(3, "a"));
+        log.push(chunk(4, "b"));
+        log.push(Update::Index { value: r#"{"n":5}"#.into() });
+        log.push(Update::RemoveReplacedChunk(ChunkRef { key: 2, bytes: 13 }));
+        assert!(store.apply(log, &Index::default()).is_err());
+        assert_eq!(store.storage().raw_get(&ns.chunk_key(3)), None);
+        assert_eq!(store.storage().raw_get(&ns.index_key()), Some("{}"));
+        assert_eq!(store.storage().raw_get(&ns.chunk_key(2)), Some("new"));
+    }
 }

@@ -70,10 +70,6 @@ impl Updates {
         self.log.push(u);
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.log.is_empty()
-    }
-
     /// The updates in commit order (stable within a phase).
     pub fn into_ordered(mut self) -> Vec<Update> {
         self.log.sort_by_key(Update::phase);

@@ -88,7 +88,7 @@ impl<S: Storage> Cache<S> {
         for k in keys {
             let Some(n) = self.store.ns().parse_chunk_key(k) else { continue };
             index.next_key = index.next_key.max(n + 1);
-            let Some(v) = self.store.raw_get(k)? else { continue };
+            let Some(v) = self.store.value(k)? else { continue };
             let Some((conv, records)) = parse_any_chunk(&v) else { continue };
             let bytes = (k.len() + v.len()) as u32;
             let entry = convs.entry(conv.clone()).or_default();
