@@ -8,6 +8,8 @@
 //! fits the budget; the index made to fit one key. Nothing is written until
 //! the log is complete.
 
+use std::collections::BTreeSet;
+
 use super::{Call, Cache, Fail, Forget};
 use crate::budget::{choose_victim, eviction_order};
 use crate::conversation::ConvId;
@@ -144,30 +146,24 @@ impl<S: Storage> Cache<S> {
     }
 }
 
-/// The committed chunks the fresh ones replace, each once, by key (sorted
-/// and deduplicated in one vector: a set per commit, hashed or a tree, cost
-/// more than the handful of chunks a call replaces).
+/// The committed chunks the fresh ones replace, each once.
 fn superseded(fresh: &[FreshChunk]) -> Vec<ChunkRef> {
-    once_each(fresh.iter().flat_map(|f| &f.replaces).copied().collect())
-}
-
-/// `refs` sorted by key, each key once.
-fn once_each(mut refs: Vec<ChunkRef>) -> Vec<ChunkRef> {
-    refs.sort_unstable_by_key(|r| r.key);
-    refs.dedup_by_key(|r| r.key);
-    refs
+    let mut seen = BTreeSet::new();
+    fresh.iter().flat_map(|f| &f.replaces).filter(|r| seen.insert(r.key)).copied().collect()
 }
 
 /// The log of a planned commit.
 fn updates(call: &Call, fresh: Vec<FreshChunk>, plan: IndexPlan, committed_dir: Option<ChunkRef>) -> Updates {
     let replaced = superseded(&fresh);
-    let kept = |r: &&ChunkRef| replaced.binary_search_by_key(&r.key, |k| k.key).is_ok();
+    let kept: BTreeSet<u64> = replaced.iter().map(|r| r.key).collect();
+    let mut freed = BTreeSet::new();
     let mut u = Updates::default();
     // An evicted changed chunk's originals go early unless a surviving chunk
     // still holds some of their records.
-    let early = call.early.iter().chain(call.evicted_origins.iter().filter(|r| !kept(r))).copied().collect();
-    for r in once_each(early) {
-        u.push(Update::RemoveChunk(r));
+    for r in call.early.iter().chain(call.evicted_origins.iter().filter(|r| !kept.contains(&r.key))) {
+        if freed.insert(r.key) {
+            u.push(Update::RemoveChunk(*r));
+        }
     }
     for f in fresh {
         u.push(Update::NewItemsChunk { at: f.at, value: f.value, records: f.records });
