@@ -104,9 +104,11 @@ fn object<'a, T: Deserialize<'a>>(v: Raw<'a>, what: &str, rejected: &mut Vec<Rej
     fields::object(v).map_err(|why| rejected.push(Rejection { id: None, reason: format!("{what} {why}") })).ok()
 }
 
-/// The fields that name a conversation in an SDK object.
+/// An SDK object about one conversation (a receipt change, an unread
+/// update, a `getConversation` entry): the fields that name it, and those
+/// the callbacks carry. One struct, so each item is read once.
 #[derive(Deserialize, Default)]
-pub struct ConvFields<'a> {
+pub struct ConvObject<'a> {
     #[serde(borrow, default, rename = "type")]
     kind: Option<Raw<'a>>,
     #[serde(borrow, default)]
@@ -117,11 +119,25 @@ pub struct ConvFields<'a> {
     username: Option<Raw<'a>>,
     #[serde(borrow, default)]
     appkey: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    receipt_msgs: Option<Raw<'a>>,
+    #[serde(borrow, default, rename = "unreadCount")]
+    unread_count: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    unread_msg_count: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Raw<'a>>,
+    #[serde(borrow, default, rename = "nickName")]
+    nick_name: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    nickname: Option<Raw<'a>>,
+    #[serde(borrow, default)]
+    avatar: Option<Raw<'a>>,
 }
 
 /// The conversation an SDK object names: `type` 4 (or a `gid`) with `gid`
 /// or `key`; `type` 3 with `username` and `appkey` (empty: your own).
-pub fn conversation_of(o: &ConvFields, acct: Account) -> std::result::Result<ConvId, String> {
+pub fn conversation_of(o: &ConvObject, acct: Account) -> std::result::Result<ConvId, String> {
     let kind = fields::tag(o.kind);
     let gid = positive(o.gid);
     if kind == Some(4) || (kind.is_none() && gid.is_some()) {
@@ -172,33 +188,19 @@ pub fn receipt_list(v: Raw, conv: ConvId, out: &mut StateChanges, rejected: &mut
     }
 }
 
-/// A receipt change: its conversation's fields are read apart.
-#[derive(Deserialize)]
-struct ReceiptChangeIn<'a> {
-    #[serde(borrow, default)]
-    receipt_msgs: Option<Raw<'a>>,
-}
-
 /// `applyReceipts`: `onMsgReceiptChange`'s object or `onSyncMsgReceipt`'s
 /// array, as JSON text.
 pub fn parse_receipts(data: &(impl Json + ?Sized), acct: Account) -> Result<Batch> {
     let text = data.json();
     let mut batch = Batch::default();
     for item in items(fields::argument(&text, "receipts")?, "a receipt change")? {
-        let Some(o) = object::<ReceiptChangeIn>(item, "receipt change", &mut batch.rejected) else { continue };
-        match conversation_of(&fields::object(item).unwrap_or_default(), acct) {
+        let Some(o) = object::<ConvObject>(item, "receipt change", &mut batch.rejected) else { continue };
+        match conversation_of(&o, acct) {
             Ok(conv) => receipt_list(o.receipt_msgs.unwrap_or(Raw::trusted("null")), conv, &mut batch.state, &mut batch.rejected),
             Err(reason) => batch.rejected.push(Rejection { id: None, reason: format!("receipt change: {reason}") }),
         }
     }
     Ok(batch)
-}
-
-/// An unread update's count.
-#[derive(Deserialize)]
-struct UnreadIn<'a> {
-    #[serde(borrow, default, rename = "unreadCount")]
-    unread_count: Option<Raw<'a>>,
 }
 
 /// `applyUnread`: `onMutiUnreadMsgUpdate`'s object (an array of them too),
@@ -207,8 +209,8 @@ pub fn parse_unread(data: &(impl Json + ?Sized), acct: Account) -> Result<Batch>
     let text = data.json();
     let mut batch = Batch::default();
     for item in items(fields::argument(&text, "unread update")?, "an unread update")? {
-        let Some(o) = object::<UnreadIn>(item, "unread update", &mut batch.rejected) else { continue };
-        let conv = conversation_of(&fields::object(item).unwrap_or_default(), acct);
+        let Some(o) = object::<ConvObject>(item, "unread update", &mut batch.rejected) else { continue };
+        let conv = conversation_of(&o, acct);
         match (conv, fields::count(o.unread_count)) {
             (Ok(conv), Some(count)) => batch.state.unread.push(UnreadSet { conv, count }),
             (Err(reason), _) => batch.rejected.push(Rejection { id: None, reason: format!("unread update: {reason}") }),
@@ -247,8 +249,8 @@ pub fn parse_conversations(data: &(impl Json + ?Sized), acct: Account) -> Result
     };
     let mut batch = Batch::default();
     for item in fields::elements(list) {
-        let Some(o) = object::<ConversationIn>(item, "conversation", &mut batch.rejected) else { continue };
-        match conversation_entry(&o, &fields::object(item).unwrap_or_default(), acct) {
+        let Some(o) = object::<ConvObject>(item, "conversation", &mut batch.rejected) else { continue };
+        match conversation_entry(&o, acct) {
             Ok((set, unread)) => {
                 batch.state.profiles.push(set);
                 batch.state.unread.extend(unread);
@@ -259,25 +261,10 @@ pub fn parse_conversations(data: &(impl Json + ?Sized), acct: Account) -> Result
     Ok(batch)
 }
 
-/// A `getConversation` entry's own fields.
-#[derive(Deserialize)]
-struct ConversationIn<'a> {
-    #[serde(borrow, default)]
-    name: Option<Raw<'a>>,
-    #[serde(borrow, default, rename = "nickName")]
-    nick_name: Option<Raw<'a>>,
-    #[serde(borrow, default)]
-    nickname: Option<Raw<'a>>,
-    #[serde(borrow, default)]
-    avatar: Option<Raw<'a>>,
-    #[serde(borrow, default)]
-    unread_msg_count: Option<Raw<'a>>,
-}
-
 /// One `getConversation` entry: its profile, and its unread count if it
 /// has one.
-fn conversation_entry(o: &ConversationIn, c: &ConvFields, acct: Account) -> std::result::Result<(ProfileSet, Option<UnreadSet>), String> {
-    let conv = conversation_of(c, acct)?;
+fn conversation_entry(o: &ConvObject, acct: Account) -> std::result::Result<(ProfileSet, Option<UnreadSet>), String> {
+    let conv = conversation_of(o, acct)?;
     // A single chat's `name` is the username; builds differ on the nickname's spelling.
     let names = match conv.kind() {
         crate::ConvKind::Group => [o.name, None],

@@ -158,10 +158,10 @@ pub(crate) fn parse_compact_looking(slots: &[f64], table: &str, acct: Account, l
     for h in hint_cells.iter_mut() {
         r.fill(h)?;
     }
+    let raw = |c: Cell| raw_of(c, &table);
     let hints: Vec<Hint> = hint_cells
         .iter()
         .map(|h| {
-            let raw = |c: Cell| raw_of(c, &table);
             payload::entry_hint(EntryFields {
                 msg_type: raw(h[0]),
                 from_gid: raw(h[1]),
@@ -189,7 +189,6 @@ pub(crate) fn parse_compact_looking(slots: &[f64], table: &str, acct: Account, l
                 let body = u32::try_from(r.integer(0)?).map_err(|_| unreadable("a body number is out of range"))?;
                 let mut f = [Cell::None; MESSAGE_FIELDS];
                 r.fill(&mut f)?;
-                let raw = |c: Cell| raw_of(c, &table);
                 let envelope = Item { msg_id: raw(f[0]), ctime_ms: raw(f[1]), msg_type: raw(f[2]), from_gid: raw(f[3]), key: raw(f[4]), from_username: raw(f[5]), from_appkey: raw(f[6]), ..Item::default() };
                 let content = ContentIn {
                     target_type: raw(f[7]),
@@ -208,7 +207,7 @@ pub(crate) fn parse_compact_looking(slots: &[f64], table: &str, acct: Account, l
                 payload::push(payload::parse_message_with(&envelope, Some(&content), hint, acct, Some((body, &mut *look))), &mut batch);
             }
             1 => {
-                let item = raw_of(r.cell()?, &table).unwrap_or(Raw::trusted("null"));
+                let item = raw(r.cell()?).unwrap_or(Raw::trusted("null"));
                 match entry {
                     Some(e) => payload::parse_entry_message(item, &hints[e], acct, &mut batch),
                     None => nested.extend(payload::parse_item(item, acct, &mut batch)),

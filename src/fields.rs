@@ -25,7 +25,14 @@ pub(crate) fn present<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> std::result::R
 /// Whether the value's text starts with `c` (an integer's with a digit).
 pub(crate) fn starts(r: Raw, c: u8) -> bool {
     match r.int() {
-        Some(n) => c.is_ascii_digit() && n.to_string().as_bytes()[0] == c,
+        // Its first digit, without printing it (a group's gid as a number
+        // reaches the string helpers for every message of a sync).
+        Some(mut n) => {
+            while n >= 10 {
+                n /= 10;
+            }
+            c == b'0' + n as u8
+        }
         None => r.get().as_bytes().first() == Some(&c),
     }
 }

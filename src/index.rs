@@ -156,18 +156,17 @@ impl Slot {
     /// Bytes this slot holds in storage: a changed one, those of the
     /// committed chunks it replaces.
     pub fn held_bytes(&self) -> u64 {
-        match self {
-            Slot::Stored(m) => m.bytes as u64,
-            Slot::Dirty(d) => d.origins.iter().map(|o| o.bytes as u64).sum(),
-        }
+        self.stored_refs().map(|r| r.bytes as u64).sum()
     }
 
-    /// The committed chunks this slot stands for.
-    pub fn stored_refs(&self) -> Vec<ChunkRef> {
-        match self {
-            Slot::Stored(m) => vec![m.chunk_ref()],
-            Slot::Dirty(d) => d.origins.clone(),
-        }
+    /// The committed chunks this slot stands for (without allocating: the
+    /// open walks every slot).
+    pub fn stored_refs(&self) -> impl Iterator<Item = ChunkRef> + '_ {
+        let (own, replaced) = match self {
+            Slot::Stored(m) => (Some(m.chunk_ref()), &[][..]),
+            Slot::Dirty(d) => (None, &d.origins[..]),
+        };
+        own.into_iter().chain(replaced.iter().copied())
     }
 }
 
@@ -526,16 +525,6 @@ impl Index {
             .map_err(|e| IndexProblem::Corrupt(format!("index is not a jim-cache index: {e}")))
     }
 
-    /// The directory key the index value references, if any.
-    pub fn directory_of(s: &str) -> Option<u64> {
-        #[derive(Deserialize)]
-        struct DirOnly {
-            #[serde(default)]
-            d: Option<ChunkRef>,
-        }
-        serde_json::from_str::<DirOnly>(s).ok()?.d.map(|d| d.key)
-    }
-
     /// Serialises the index: per conversation its summary and newest chunk.
     /// A commit serialises it once every changed chunk is planned.
     pub fn to_json(&self) -> String {
@@ -828,7 +817,7 @@ mod tests {
         idx.dir = Some(ChunkRef { key: 6, bytes: 100 });
         let s = idx.to_json();
         let d = idx.directory_json().unwrap();
-        assert_eq!(Index::directory_of(&s), Some(6));
+        assert_eq!(StoredIndex::parse(&s).unwrap().directory(), Some(6));
         let back = Index::from_json(&s, Some(&d)).unwrap();
         assert_eq!(back.to_json(), s);
         assert_eq!(back.convs[&ConvId::group(5)].slots.len(), 2);

@@ -48,7 +48,7 @@ pub fn check(storage: &MemoryStorage, cfg: &Config) -> Snapshot {
         assert!(keys.is_empty(), "keys without an index: {:?}", keys.iter().map(|k| k.0).collect::<Vec<_>>());
         return snap;
     };
-    let dir = Index::directory_of(raw).map(|d| ns.dir_key(d));
+    let dir = crate::index::StoredIndex::parse(raw).ok().and_then(|i| i.directory()).map(|d| ns.dir_key(d));
     let index = Index::from_json(raw, dir.as_deref().and_then(|k| storage.raw_get(k))).expect("index parses");
     let mut referenced = HashSet::new();
     if let Some(d) = &dir {

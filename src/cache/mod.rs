@@ -128,6 +128,11 @@ impl Config {
         }
     }
 
+    /// The account this configuration names, as the payload readers take it.
+    pub fn account(&self) -> Account<'_> {
+        Account { appkey: &self.appkey, username: &self.username }
+    }
+
     fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::BadArgument(m));
         if self.appkey.is_empty() || self.username.is_empty() {
@@ -259,7 +264,7 @@ impl<S: Storage> Cache<S> {
     }
 
     fn account(&self) -> Account<'_> {
-        Account { appkey: &self.cfg.appkey, username: &self.cfg.username }
+        self.cfg.account()
     }
 
     // ---- the write-side API -------------------------------------------
@@ -284,7 +289,9 @@ impl<S: Storage> Cache<S> {
     /// it stores: `bodies` returns those (see [`crate::compact`]).
     pub fn cache_compact(&mut self, slots: &[f64], table: &str, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<Report> {
         self.ready()?;
-        let acct = Account { appkey: &self.cfg.appkey, username: &self.cfg.username };
+        // The account borrows only the configuration: the look-up may borrow
+        // the index and the store meanwhile.
+        let acct = self.cfg.account();
         let (index, store) = (&self.index, &mut self.store);
         // A look-up that fails leaves the message to be looked up again (and
         // the failure to surface) when it is stored.
