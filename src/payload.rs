@@ -149,6 +149,9 @@ pub struct Batch {
     /// receipts), applied once the messages are stored; and what the calls
     /// for receipts, unread updates and conversation lists carry.
     pub state: StateChanges,
+    /// The ids more than one message of the batch has, sorted (found by
+    /// `one_conversation_per_id`, which sorts them anyway).
+    pub(crate) repeated: Vec<u64>,
 }
 
 impl Batch {
@@ -307,6 +310,8 @@ pub(crate) fn one_conversation_per_id(batch: &mut Batch) {
     // (No hashing or id clones: this runs for every sync batch.)
     let mut order: Vec<(u64, usize)> = batch.messages.iter().enumerate().map(|(i, m)| (m.record.id, i)).collect();
     order.sort_unstable();
+    batch.repeated = order.windows(2).filter(|w| w[0].0 == w[1].0).map(|w| w[0].0).collect();
+    batch.repeated.dedup();
     let mut winner = vec![usize::MAX; batch.messages.len()];
     for w in 0..order.len() {
         let first = if w > 0 && order[w - 1].0 == order[w].0 { winner[order[w - 1].1] } else { order[w].1 };

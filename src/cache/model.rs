@@ -164,17 +164,12 @@ impl<S: Storage> Cache<S> {
     pub(super) fn fetch_bodies(&mut self, batch: &mut Batch, bodies: &mut dyn FnMut(&[u32]) -> Result<String>) -> Result<()> {
         let mut wanted = Vec::new();
         let mut at = Vec::new();
-        let mut ids: Vec<u64> = batch.messages.iter().map(|m| m.record.id).collect();
-        ids.sort_unstable();
-        let repeated = |id: u64| {
-            let i = ids.partition_point(|&x| x < id);
-            ids.get(i + 1) == Some(&id)
-        };
-        for (i, m) in batch.messages.iter_mut().enumerate() {
+        let Batch { messages, repeated, .. } = &mut *batch;
+        for (i, m) in messages.iter_mut().enumerate() {
             let Pending::Later { n, .. } = m.body else { continue };
             // Looked up as it was read (`compact::parse_compact_looking`);
             // a later copy in this batch would not be searched for.
-            if m.looked == Looked::Absent && repeated(m.record.id) {
+            if m.looked == Looked::Absent && repeated.binary_search(&m.record.id).is_ok() {
                 m.looked = Looked::Not;
             }
             if !m.looked.kept() {
