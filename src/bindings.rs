@@ -231,6 +231,17 @@ impl JimCache {
         self.inner.cache_compact(slots, table, &mut fetch).map(|r| to_json(&r)).map_err(js_error)
     }
 
+    /// `Cache::epoch` (below 2^53 for any realistic lifetime).
+    pub fn epoch(&self) -> f64 {
+        self.inner.epoch() as f64
+    }
+
+    /// `Cache::known_items`: body numbers of the last compact call.
+    #[wasm_bindgen(js_name = knownItems)]
+    pub fn known_items(&self) -> Vec<u32> {
+        self.inner.known_items().to_vec()
+    }
+
     /// A send's `onSuccess(data, msg)`, both as JSON.
     #[wasm_bindgen(js_name = cacheSent)]
     pub fn cache_sent(&mut self, data: &str, msg: &str) -> Result<String, JsValue> {

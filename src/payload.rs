@@ -62,6 +62,8 @@ pub struct Incoming {
     /// What the store found when it looked the message up before reading
     /// bodies (see `Cache::cache_compact`), so that it need not look again.
     pub(crate) looked: Looked,
+    /// Its body number in the compact batch, if it came in one.
+    pub(crate) item: Option<u32>,
 }
 
 /// What looking a message up in the store found.
@@ -683,10 +685,11 @@ pub(crate) fn parse_message_with(
             // Stored already, or below the floor: the call needs no more of
             // it than who it is (and the name it gives its conversation).
             let record = Record::new(id, time, Kind::Unknown, String::new(), out, empty_body());
-            return Ok(Some(Incoming { conv, record, server_time, name, body: Pending::Later { n, msg_type: String::new() }, looked }));
+            return Ok(Some(Incoming { conv, record, server_time, name, body: Pending::Later { n, msg_type: String::new() }, looked, item: Some(n) }));
         }
         let mut incoming = message(id, time, from.into_owned(), out, conv, server_time, name, content);
         incoming.looked = looked;
+        incoming.item = Some(n);
         incoming.body = Pending::Later { n, msg_type: msg_type.into_owned() };
         return Ok(Some(incoming));
     }
@@ -700,7 +703,7 @@ pub(crate) fn parse_message_with(
 fn message(id: u64, time: u64, from: String, out: bool, conv: ConvId, server_time: bool, name: Option<String>, content: &ContentIn) -> Incoming {
     let mut record = Record::new(id, time, Kind::Unknown, from, out, empty_body());
     record.from_name = string(content.from_name).and_then(|n| capped_name(&n));
-    Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not }
+    Incoming { conv, record, server_time, name, body: Pending::Ready, looked: Looked::Not, item: None }
 }
 
 /// An incoming single message names its recipient in `content.target_id`

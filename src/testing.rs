@@ -248,7 +248,11 @@ fn slots_of(data: &[u8]) -> Vec<f64> {
 pub fn assert_same_batch(v: &Value, acct: crate::payload::Account) {
     let Some(compact) = compact_of(v) else { return };
     let whole = crate::payload::parse_messages(v, Mode::Realtime, acct).map(|b| format!("{b:?}"));
-    let read = compact.read_all(acct).map(|b| format!("{b:?}"));
+    // Only the compact route numbers its messages (for the glue, `Cache::known_items`).
+    let read = compact.read_all(acct).map(|mut b| {
+        b.messages.iter_mut().for_each(|m| m.item = None);
+        format!("{b:?}")
+    });
     match (whole, read) {
         (Ok(a), Ok(b)) => assert_eq!(a, b, "compact route differs for {v}"),
         (a, b) => panic!("routes disagree on {v}: {a:?} vs {b:?}"),

@@ -158,3 +158,58 @@ fn a_body_is_judged_only_for_a_message_the_store_keeps() {
         assert_eq!(cache.messages(&jim_cache::ConvId::single(APPKEY, "bob_01"), 10, None).unwrap().0.len(), 1);
     }
 }
+
+/// What the glue's known copies (js/known.js) rest on: after a compact call
+/// the cache names the items it holds (stored now or found stored, not the
+/// rejected, ignored or evicted ones), and its epoch stays put while nothing
+/// could make it decide a held message differently.
+#[test]
+fn known_items_and_the_epoch_that_guards_them() {
+    let mut cache = open(jim_cache::MemoryStorage::new(), config());
+    let mut asked = 0;
+    let bob = |id: u64| single(id, 1717401200000 + id, "bob_01", "hi");
+    let mut chatroom = bob(9);
+    chatroom["content"]["target_type"] = json!("chatroom");
+    let mut broken = bob(8);
+    broken["content"]["msg_body"] = json!({"text": 5});
+    let first = batch(vec![bob(1), bob(2), chatroom, broken, bob(3)]);
+    let e0 = cache.epoch();
+    let r = cache_compact(&mut cache, &first, &mut asked).unwrap();
+    assert_eq!((r.added, r.ignored, r.rejected), (3, 1, 1));
+    assert_eq!(cache.known_items(), [0, 1, 4], "the stored ones, by body number");
+    assert_eq!(cache.epoch(), e0, "storing changes nothing held");
+    let r = cache_compact(&mut cache, &batch(vec![bob(4), bob(2)]), &mut asked).unwrap();
+    assert_eq!((r.added, r.duplicates), (1, 1));
+    assert_eq!(cache.known_items(), [0, 1], "stored now and found stored");
+    assert_eq!(cache.epoch(), e0);
+    // Reads and unrelated state leave it.
+    let conv = jim_cache::ConvId::single(APPKEY, "bob_01");
+    cache.messages(&conv, 10, None).unwrap();
+    cache.mark_read(&conv).unwrap();
+    assert_eq!(cache.epoch(), e0);
+    // Whatever could change a held message's fate moves it.
+    let bumps = |cache: &mut jim_cache::Cache<jim_cache::MemoryStorage>, what: &str, f: &dyn Fn(&mut jim_cache::Cache<jim_cache::MemoryStorage>)| {
+        let before = cache.epoch();
+        f(cache);
+        assert_ne!(cache.epoch(), before, "{what} moves the epoch");
+    };
+    bumps(&mut cache, "a retraction left pending", &|c| {
+        c.apply_events(&json!({"event_type": 55, "from_username": "bob_01", "from_appkey": APPKEY, "msg_ids": [77], "from_gid": 0, "type": 0})).unwrap();
+    });
+    bumps(&mut cache, "a receipt left pending", &|c| {
+        c.apply_receipts(&json!({"type": 3, "appkey": APPKEY, "username": "bob_01", "receipt_msgs": [{"msg_id": 78, "unread_count": 0}]})).unwrap();
+    });
+    bumps(&mut cache, "a refresh", &|c| c.refresh().unwrap());
+    bumps(&mut cache, "remove", &|c| {
+        c.remove(&jim_cache::ConvId::single(APPKEY, "bob_01")).unwrap();
+    });
+    bumps(&mut cache, "clear", &|c| c.clear().unwrap());
+    let mut capped = config();
+    capped.max_messages_per_conversation = 2;
+    let mut small = open(jim_cache::MemoryStorage::new(), capped);
+    cache_compact(&mut small, &batch(vec![bob(1), bob(2)]), &mut asked).unwrap();
+    bumps(&mut small, "an eviction by the cap", &|c| {
+        let mut n = 0;
+        cache_compact(c, &batch(vec![bob(3)]), &mut n).unwrap();
+    });
+}

@@ -55,6 +55,7 @@ impl<S: Storage> Cache<S> {
                 self.evict_first(call, &mut fresh, &victim, rep);
             }
             self.index.convs.remove(&victim);
+            self.epoch += 1;
             plan = self.store.encode_index(&mut self.index, committed_dir);
         }
         let updates = updates(call, fresh, plan, committed_dir);
@@ -85,6 +86,7 @@ impl<S: Storage> Cache<S> {
                 if let Some(l) = gone.last() {
                     conv.raise_floor(l.pos());
                 }
+                self.epoch += 1;
                 rep.evicted += excess as u32;
                 rep.touch(id.as_str());
                 call.changed = true;

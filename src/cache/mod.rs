@@ -59,7 +59,7 @@ mod model;
 mod open;
 mod read;
 
-use model::Forget;
+use model::{Forget, Placed};
 
 pub use read::{PagePlan, PlannedChunk, PlannedPage};
 
@@ -221,6 +221,14 @@ pub struct Cache<S: Storage> {
     poisoned: bool,
     /// The budget in force at the last commit.
     budget: u64,
+    /// Bumped whenever the cache may decide a message it holds differently
+    /// than before: a chunk or record forgotten, a floor raised, the index
+    /// reloaded or cleared, a retraction or receipt left pending. See
+    /// [`Cache::epoch`].
+    epoch: u64,
+    /// The compact items the last call found stored or stored itself (see
+    /// [`Cache::known_items`]).
+    known: Vec<u32>,
 }
 
 impl<S: Storage> Cache<S> {
@@ -230,7 +238,7 @@ impl<S: Storage> Cache<S> {
         cfg.validate()?;
         let ns = Namespace::new(&cfg.prefix, &cfg.appkey, &cfg.username);
         let budget = cfg.budget_bytes;
-        let mut cache = Cache { store: Store::new(storage, ns), cfg, index: Index::default(), dropped: 0, poisoned: false, budget };
+        let mut cache = Cache { store: Store::new(storage, ns), cfg, index: Index::default(), dropped: 0, poisoned: false, budget, epoch: 0, known: Vec::new() };
         let report = cache.load()?;
         Ok((cache, report))
     }
@@ -299,6 +307,23 @@ impl<S: Storage> Cache<S> {
         let mut batch = crate::compact::parse_compact_looking(slots, table, acct, &mut look)?;
         self.fetch_bodies(&mut batch, bodies)?;
         self.apply(&batch, &[])
+    }
+
+    /// A number that changes whenever the cache may decide a message it
+    /// holds differently than before (a chunk or record forgotten, a floor
+    /// raised, the index reloaded or cleared, a retraction or receipt left
+    /// pending). While it stays the same, a copy of a message
+    /// [`Cache::known_items`] named, identical in every field the compact
+    /// batch carries, would again be counted as a duplicate and change
+    /// nothing else: the glue may count it without sending it.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The body numbers of the compact items the last call found stored or
+    /// stored itself (none unless it was a [`Cache::cache_compact`]).
+    pub fn known_items(&self) -> &[u32] {
+        &self.known
     }
 
     /// `cacheSent(data, msg)`: a send's `onSuccess` arguments.
@@ -380,9 +405,12 @@ impl<S: Storage> Cache<S> {
 
     fn try_apply(&mut self, batch: &Batch, retractions: &[Retraction], echo: Option<&str>, rep: &mut Report, extra: u64) -> std::result::Result<(), Fail> {
         let mut call = Call::default();
+        self.known.clear();
         for m in &batch.messages {
-            if !self.insert(&mut call, m, rep)? {
-                continue;
+            match self.insert(&mut call, m, rep)? {
+                Placed::Rejected => continue,
+                Placed::Kept => self.known.extend(m.item),
+                Placed::Evicted => {}
             }
             if let Some(name) = &m.name {
                 self.name_from_message(&mut call, &m.conv, name, m.record.pos(), rep);
@@ -432,6 +460,7 @@ impl<S: Storage> Cache<S> {
         };
         let last = conv.last.take().expect("checked");
         conv.raise_floor(last.pos());
+        self.epoch += 1;
         conv.unread = 0;
         conv.read_at = conv.read_at.max(last.time);
         let mut call = Call { changed: true, ..Default::default() };
@@ -465,6 +494,7 @@ impl<S: Storage> Cache<S> {
         let keys = self.store.keys()?;
         self.store.remove_all(&keys)?;
         self.index = Index::default();
+        self.epoch += 1;
         self.poisoned = false;
         Ok(())
     }

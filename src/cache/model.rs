@@ -33,12 +33,23 @@ pub(super) enum Forget<'a> {
     Damaged,
 }
 
+/// Where [`Cache::insert`] put a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Placed {
+    /// Stored now, or found stored.
+    Kept,
+    /// Older than what its conversation keeps.
+    Evicted,
+    /// Its body cannot be stored.
+    Rejected,
+}
+
 impl<S: Storage> Cache<S> {
     // ---- inserting and retracting ------------------------------------
 
     /// Stores `m`, or finds it stored (a duplicate) or below the floor
-    /// (evicted). `false`: rejected, because its body cannot be stored.
-    pub(super) fn insert(&mut self, call: &mut Call, m: &Incoming, rep: &mut Report) -> std::result::Result<bool, Fail> {
+    /// (evicted), or rejects it because its body cannot be stored.
+    pub(super) fn insert(&mut self, call: &mut Call, m: &Incoming, rep: &mut Report) -> std::result::Result<Placed, Fail> {
         let (conv_id, server_time) = (&m.conv, m.server_time);
         let unusable = match &m.body {
             Pending::Ready => None,
@@ -50,7 +61,7 @@ impl<S: Storage> Cache<S> {
             // (known already when the look-up before the bodies found it so).
             if !m.looked.kept() && self.will_store(conv_id, &m.record, server_time)? {
                 rep.reject(&[Rejection { id: Some(m.record.id), reason: reason.to_string() }]);
-                return Ok(false);
+                return Ok(Placed::Rejected);
             }
         }
         let searched = m.looked == Looked::Absent;
@@ -70,12 +81,12 @@ impl<S: Storage> Cache<S> {
         match self.index.convs.get(conv_id) {
             Some(c) if c.floor.is_some_and(|f| pos <= f) => {
                 rep.evicted += 1;
-                return Ok(true);
+                return Ok(Placed::Evicted);
             }
             // Found by the look-up before the bodies, and nothing to change in it.
             Some(_) if m.looked == Looked::Stored && matches!(rec, std::borrow::Cow::Borrowed(_)) => {
                 rep.duplicates += 1;
-                return Ok(true);
+                return Ok(Placed::Kept);
             }
             Some(_) => {}
             None => {
@@ -87,7 +98,7 @@ impl<S: Storage> Cache<S> {
             if conv.slots.is_empty() {
                 conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![] }));
                 self.added(call, conv_id, &rec, rep);
-                return Ok(true);
+                return Ok(Placed::Kept);
             }
             let newest = conv.slots.len() - 1;
             let si = locate(&conv.slots, pos);
@@ -103,7 +114,7 @@ impl<S: Storage> Cache<S> {
                         if let Some(unread) = rec.receipt {
                             self.receipt_at(call, conv_id, cand, i, unread, rep)?;
                         }
-                        return Ok(true);
+                        return Ok(Placed::Kept);
                     }
                     Found::Damaged => {
                         damaged = Some(cand);
@@ -125,7 +136,7 @@ impl<S: Storage> Cache<S> {
                     if m.last < pos && m.bytes as usize + rec.stored_len() + 1 > chunk_bytes {
                         conv.slots.push(Slot::Dirty(Dirty { records: vec![(*rec).clone()], base: None, origins: vec![] }));
                         self.added(call, conv_id, &rec, rep);
-                        return Ok(true);
+                        return Ok(Placed::Kept);
                     }
                 }
             }
@@ -141,7 +152,7 @@ impl<S: Storage> Cache<S> {
             }
             d.records.insert(at, (*rec).clone());
             self.added(call, conv_id, &rec, rep);
-            return Ok(true);
+            return Ok(Placed::Kept);
         }
     }
 
@@ -246,6 +257,7 @@ impl<S: Storage> Cache<S> {
             }
             if !done && !self.index.pending.contains(&id) {
                 remember(&mut self.index.pending, id, MAX_PENDING_RETRACTIONS);
+                self.epoch += 1;
                 call.changed = true;
             }
         }
@@ -328,10 +340,12 @@ impl<S: Storage> Cache<S> {
             Some(p) => {
                 p.unread = r.unread;
                 call.changed = true;
+                self.epoch += 1;
             }
             None => {
                 remember(pending, r, MAX_PENDING_RECEIPTS);
                 call.changed = true;
+                self.epoch += 1;
             }
         }
         rep.pending += 1;
@@ -471,6 +485,7 @@ impl<S: Storage> Cache<S> {
     /// (an evicted changed chunk's only unless another chunk still holds
     /// their records).
     pub(super) fn forget_slot(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, why: Forget) {
+        self.epoch += 1;
         let conv = self.index.convs.get_mut(conv_id).expect("present");
         let slot = conv.slots.remove(si);
         let evicted = matches!(why, Forget::Evicted(_));

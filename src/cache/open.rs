@@ -18,6 +18,7 @@ impl<S: Storage> Cache<S> {
     pub(super) fn load(&mut self) -> Result<OpenReport> {
         let mut rep = OpenReport::default();
         self.index = Index::default();
+        self.epoch += 1;
         let committed = self.store.read_committed()?;
         let keys = committed.keys;
         let mut rebuild = false;
