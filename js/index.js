@@ -8,6 +8,7 @@
 
 import * as bg from '../build/bg/jim_cache_bg.js';
 import { wxStorage } from './wx-storage.js';
+import { Known, isObject, plainMessage } from './known.js';
 
 var loading = null;
 var memory = null; // the instance's memory, for stats().wasmMemoryBytes
@@ -83,6 +84,7 @@ function call(cache, fn) {
 function Cache(inner, storage) {
   this._inner = inner;
   this._storage = storage;
+  this._known = new Known(); // see known.js
   // What opening found and repaired: {reset, rebuilt, orphansRemoved, chunksDropped, messagesDropped}.
   this.openReport = JSON.parse(inner.openReport());
 }
@@ -99,18 +101,10 @@ function Cache(inner, storage) {
 // core asks for the bodies of the messages it stores (bodiesOf), so the
 // duplicates of a re-sync never cross.
 
-function isObject(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-// A message the core's one-pass reader would take: an object with a
-// `content` object, and no `msgs`/`messages` of its own.
-function plainMessage(m) {
-  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
-}
-
 function Packer() {
   this.contents = []; // by body number
+  this.messages = []; // by body number
+  this.entries = []; // by body number: the message's sync entry, or null
   this.slots = [];
   this.values = [];
   this.strings = new Map();
@@ -127,9 +121,11 @@ Packer.prototype.put = function (v) {
   this.slots.push(i);
 };
 
-function readMessage(m, entry, p) {
+function readMessage(m, entry, owner, p) {
   if (!plainMessage(m)) { p.slots.push(1, entry); p.put(m); return; }
   var c = m.content;
+  p.messages.push(m);
+  p.entries.push(owner);
   p.slots.push(0, entry, p.contents.push(c) - 1);
   p.put(m.msg_id); p.put(m.ctime_ms); p.put(m.msg_type); p.put(m.from_gid); p.put(m.key); p.put(m.from_username); p.put(m.from_appkey);
   p.put(c.target_type); p.put(c.target_id); p.put(c.target_appkey); p.put(c.from_id); p.put(c.from_appkey); p.put(c.create_time);
@@ -146,11 +142,13 @@ function bodiesOf(contents, numbers) {
   return toJson(pairs, 'a message body');
 }
 
-// `data` as the compact batch ({slots, table, contents}), or null for the shapes left
-// to the core's reader of the whole payload (one entry or message, or no batch).
-function compactBatch(data) {
+// `data` as the compact batch ({slots, table, packer}), or null for the shapes
+// left to the core's reader of the whole payload (one entry or message, or no
+// batch). Messages `known` holds are left out and counted (`skipped`).
+function compactBatch(data, known) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
   if (!list) return null;
+  var skip = known.copies(list), read = 0, skipped = 0;
   var entries = [], p = new Packer();
   for (var i = 0; i < list.length; i++) {
     if (isObject(list[i]) && Array.isArray(list[i].msgs)) entries.push(list[i]);
@@ -163,24 +161,42 @@ function compactBatch(data) {
   for (var n = 0, k = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], k, p);
+      for (var j = 0; j < it.msgs.length; j++) {
+        if (skip && skip[read++]) skipped++;
+        else readMessage(it.msgs[j], k, it, p);
+      }
       k++;
+    } else if (skip && skip[read++]) {
+      skipped++;
     } else {
-      readMessage(it, -1, p);
+      readMessage(it, -1, null, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, 'data'), contents: p.contents };
+  return { slots: p.slots, table: toJson(p.values, 'data'), packer: p, skipped: skipped };
 }
 
 // data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
 Cache.prototype.cacheMsg = function (data, mode) {
   mode = String(mode);
-  var compact = compactBatch(data);
-  var text = compact === null ? toJson(data, 'data') : null;
-  return JSON.parse(call(this, function (c) {
-    if (compact === null) return c.cacheMsg(text, mode);
-    return c.cacheCompact(compact.slots, compact.table, mode, function (numbers) { return bodiesOf(compact.contents, numbers); });
-  }));
+  var known = this._known;
+  for (;;) {
+    call(this, function (c) { known.sync(c.epoch()); }); // after a refresh, if one was due
+    // Read here, not inside call(): a throwing getter in the payload is the
+    // caller's error, not the module's.
+    var compact = compactBatch(data, known), epoch = known.epoch;
+    var text = compact === null ? toJson(data, 'data') : null;
+    var report = call(this, function (c) {
+      if (compact === null) return JSON.parse(c.cacheMsg(text, mode));
+      // Something reading the payload changed the cache: read it again.
+      if (compact.skipped && c.epoch() !== epoch) return null;
+      var p = compact.packer;
+      var r = JSON.parse(c.cacheCompact(compact.slots, compact.table, mode, function (numbers) { return bodiesOf(p.contents, numbers); }));
+      known.learn(c.knownItems(), c.epoch(), p.messages, p.entries);
+      r.duplicates += compact.skipped;
+      return r;
+    });
+    if (report !== null) return report;
+  }
 };
 
 // The two arguments of a send's onSuccess(data, msg); with the localId of

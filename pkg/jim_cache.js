@@ -573,6 +573,31 @@ var JimCache = class {
     }
   }
   /**
+   * `Cache::epoch` (below 2^53 for any realistic lifetime).
+   * @returns {number}
+   */
+  epoch() {
+    const ret = wasm.jimcache_epoch(this.__wbg_ptr);
+    return ret;
+  }
+  /**
+   * `Cache::known_items`: body numbers of the last compact call.
+   * @returns {Uint32Array}
+   */
+  knownItems() {
+    try {
+      const retptr = wasm.__wbindgen_add_to_stack_pointer(-16);
+      wasm.jimcache_knownItems(retptr, this.__wbg_ptr);
+      var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
+      var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
+      var v1 = getArrayU32FromWasm0(r0, r1).slice();
+      wasm.__wbindgen_free(r0, r1 * 4, 4);
+      return v1;
+    } finally {
+      wasm.__wbindgen_add_to_stack_pointer(16);
+    }
+  }
+  /**
    * @param {string} id
    * @returns {boolean}
    */
@@ -1293,6 +1318,108 @@ function wxStorage(wx) {
   };
 }
 
+// js/known.js
+var KNOWN = 4096;
+function Known() {
+  this.ids = /* @__PURE__ */ new Map();
+  this.epoch = -1;
+}
+Known.prototype.sync = function(epoch) {
+  if (epoch !== this.epoch) {
+    this.ids.clear();
+    this.epoch = epoch;
+  }
+};
+function fields(m, entry) {
+  var c = m.content, e = entry || NO_ENTRY;
+  return [
+    m.ctime_ms,
+    m.msg_type,
+    m.from_gid,
+    m.key,
+    m.from_username,
+    m.from_appkey,
+    c.target_type,
+    c.target_id,
+    c.target_appkey,
+    c.from_id,
+    c.from_appkey,
+    c.create_time,
+    c.msg_type,
+    c.from_name,
+    c.target_name,
+    e.msg_type,
+    e.from_gid,
+    e.key,
+    e.from_username,
+    e.from_appkey
+  ];
+}
+var NO_ENTRY = {};
+function primitive(v) {
+  return v === null || typeof v !== "object";
+}
+Known.prototype.has = function(m, entry) {
+  var s = this.ids.get(m.msg_id);
+  if (s === void 0) return false;
+  var c = m.content, e = entry || NO_ENTRY;
+  return s[0] === m.ctime_ms && s[1] === m.msg_type && s[2] === m.from_gid && s[3] === m.key && s[4] === m.from_username && s[5] === m.from_appkey && s[6] === c.target_type && s[7] === c.target_id && s[8] === c.target_appkey && s[9] === c.from_id && s[10] === c.from_appkey && s[11] === c.create_time && s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === e.msg_type && s[16] === e.from_gid && s[17] === e.key && s[18] === e.from_username && s[19] === e.from_appkey;
+};
+Known.prototype.learn = function(items, epoch, messages, entries) {
+  if (epoch !== this.epoch) {
+    this.sync(epoch);
+    return;
+  }
+  for (var i = 0; i < items.length; i++) {
+    var m = messages[items[i]];
+    if (m === void 0 || !primitive(m.msg_id)) continue;
+    var s = fields(m, entries[items[i]]);
+    if (!s.every(primitive)) continue;
+    this.ids.delete(m.msg_id);
+    this.ids.set(m.msg_id, s);
+  }
+  while (this.ids.size > KNOWN) this.ids.delete(this.ids.keys().next().value);
+};
+Known.prototype.copies = function(list) {
+  if (this.ids.size === 0) return null;
+  var skip = [], ids = [], seen = /* @__PURE__ */ new Map(), any = false;
+  function note(id, hit2) {
+    skip.push(hit2);
+    ids.push(id);
+    seen.set(id, seen.has(id));
+    any = any || hit2;
+  }
+  for (var n = 0; n < list.length; n++) {
+    var it = list[n];
+    if (isObject(it) && Array.isArray(it.msgs)) {
+      var named = false;
+      for (var j = 0; j < it.msgs.length; j++) {
+        var m = it.msgs[j];
+        if (!plainMessage(m)) return null;
+        var hit = this.has(m, it);
+        if (hit && !named) {
+          named = true;
+          hit = false;
+        }
+        note(m.msg_id, hit);
+      }
+    } else if (plainMessage(it)) {
+      note(it.msg_id, this.has(it, null));
+    } else {
+      return null;
+    }
+  }
+  if (!any) return null;
+  for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
+  return skip;
+};
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+function plainMessage(m) {
+  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
+}
+
 // js/index.js
 var loading = null;
 var memory = null;
@@ -1359,16 +1486,13 @@ function call(cache, fn) {
 function Cache(inner, storage) {
   this._inner = inner;
   this._storage = storage;
+  this._known = new Known();
   this.openReport = JSON.parse(inner.openReport());
-}
-function isObject(v) {
-  return v !== null && typeof v === "object" && !Array.isArray(v);
-}
-function plainMessage(m) {
-  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
 }
 function Packer() {
   this.contents = [];
+  this.messages = [];
+  this.entries = [];
   this.slots = [];
   this.values = [];
   this.strings = /* @__PURE__ */ new Map();
@@ -1385,13 +1509,15 @@ Packer.prototype.put = function(v) {
   } else i = -this.values.push(v);
   this.slots.push(i);
 };
-function readMessage(m, entry, p) {
+function readMessage(m, entry, owner, p) {
   if (!plainMessage(m)) {
     p.slots.push(1, entry);
     p.put(m);
     return;
   }
   var c = m.content;
+  p.messages.push(m);
+  p.entries.push(owner);
   p.slots.push(0, entry, p.contents.push(c) - 1);
   p.put(m.msg_id);
   p.put(m.ctime_ms);
@@ -1418,9 +1544,10 @@ function bodiesOf(contents, numbers) {
   }
   return toJson(pairs, "a message body");
 }
-function compactBatch(data) {
+function compactBatch(data, known) {
   var list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.messages) ? data.messages : null;
   if (!list) return null;
+  var skip = known.copies(list), read = 0, skipped = 0;
   var entries = [], p = new Packer();
   for (var i = 0; i < list.length; i++) {
     if (isObject(list[i]) && Array.isArray(list[i].msgs)) entries.push(list[i]);
@@ -1439,24 +1566,41 @@ function compactBatch(data) {
   for (var n = 0, k = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      for (var j = 0; j < it.msgs.length; j++) readMessage(it.msgs[j], k, p);
+      for (var j = 0; j < it.msgs.length; j++) {
+        if (skip && skip[read++]) skipped++;
+        else readMessage(it.msgs[j], k, it, p);
+      }
       k++;
+    } else if (skip && skip[read++]) {
+      skipped++;
     } else {
-      readMessage(it, -1, p);
+      readMessage(it, -1, null, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, "data"), contents: p.contents };
+  return { slots: p.slots, table: toJson(p.values, "data"), packer: p, skipped };
 }
 Cache.prototype.cacheMsg = function(data, mode) {
   mode = String(mode);
-  var compact = compactBatch(data);
-  var text = compact === null ? toJson(data, "data") : null;
-  return JSON.parse(call(this, function(c) {
-    if (compact === null) return c.cacheMsg(text, mode);
-    return c.cacheCompact(compact.slots, compact.table, mode, function(numbers) {
-      return bodiesOf(compact.contents, numbers);
+  var known = this._known;
+  for (; ; ) {
+    call(this, function(c) {
+      known.sync(c.epoch());
     });
-  }));
+    var compact = compactBatch(data, known), epoch = known.epoch;
+    var text = compact === null ? toJson(data, "data") : null;
+    var report = call(this, function(c) {
+      if (compact === null) return JSON.parse(c.cacheMsg(text, mode));
+      if (compact.skipped && c.epoch() !== epoch) return null;
+      var p = compact.packer;
+      var r = JSON.parse(c.cacheCompact(compact.slots, compact.table, mode, function(numbers) {
+        return bodiesOf(p.contents, numbers);
+      }));
+      known.learn(c.knownItems(), c.epoch(), p.messages, p.entries);
+      r.duplicates += compact.skipped;
+      return r;
+    });
+    if (report !== null) return report;
+  }
 };
 Cache.prototype.cacheSent = function(data, msg, localId) {
   var d = toJson(data, "data"), m = toJson(msg, "msg");

@@ -198,3 +198,24 @@ test('two accounts and two appkeys on one storage never touch each other', async
   checkStorage(wx, ACCOUNT);
   checkStorage(wx, { appkey: 'ffffffffffffffffffffffff', username: ACCOUNT.username });
 });
+
+// js/known.js: copies of known messages are left out of a call. A payload
+// whose reading changes the cache (a getter calling it) must not have copies
+// left out on what the cache knew before: the call reads the payload again.
+test('a payload getter that changes the cache while it is read: copies are decided again', async () => {
+  const { cache } = await seeded();
+  const bob = 'single:' + ACCOUNT.appkey + ':bob';
+  const copies = () => ({ messages: [1001, 1003, 1005].map((id) => msg(id, T0 + id - 1000, 'bob')) });
+  assert.equal(cache.cacheMsg(copies(), 'realtime').duplicates, 3, 'known copies count as duplicates');
+  const payload = copies();
+  let removed = false;
+  Object.defineProperty(payload.messages[2], 'key', { enumerable: true, get() {
+    if (!removed) { removed = true; cache.remove(bob); }
+    return undefined;
+  } });
+  const r = cache.cacheMsg(payload, 'realtime');
+  assert.ok(removed, 'the getter ran');
+  // Removed: the copies are below the conversation's floor now, not duplicates.
+  assert.deepEqual([r.added, r.duplicates, r.evicted], [0, 0, 3]);
+  assert.equal(cache.messages(bob).messages.length, 0);
+});

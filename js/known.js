@@ -1,0 +1,122 @@
+// Messages the core said it holds, so that an identical copy need not be
+// sent to it again. A roaming re-sync delivers mostly messages already
+// stored; on iOS every one of them would cost ~16 interpreted property reads
+// and pushes here plus ~40 µs of interpreted wasm to be found a duplicate,
+// where a Map lookup and a few comparisons cost ~1.5 µs.
+//
+// The decision stays the core's: after each compact call it names the
+// messages it found stored or stored itself (`knownItems`), and its `epoch`
+// changes whenever it might decide one of them differently (a chunk or
+// record forgotten, a floor raised, a reload, a pending retraction or
+// receipt: src/cache/mod.rs, `Cache::epoch`). While the epoch holds, a copy
+// equal in every field the compact batch carries (the message's, and the
+// sync entry fields that can name its conversation) would be counted a
+// duplicate and change nothing else; the glue counts it so. Only primitive
+// field values are remembered (an object could change in place).
+
+// Messages remembered, at most (oldest forgotten first): a login sync of
+// 20 conversations × 100 roaming messages, twice over. About 200 bytes each.
+var KNOWN = 4096;
+
+export function Known() {
+  this.ids = new Map(); // msg_id -> the fields it came with
+  this.epoch = -1;
+}
+
+// Forgets everything unless the core's epoch is still the one learnt under.
+Known.prototype.sync = function (epoch) {
+  if (epoch !== this.epoch) {
+    this.ids.clear();
+    this.epoch = epoch;
+  }
+};
+
+function fields(m, entry) {
+  var c = m.content, e = entry || NO_ENTRY;
+  return [m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
+    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.from_name, c.target_name,
+    e.msg_type, e.from_gid, e.key, e.from_username, e.from_appkey];
+}
+var NO_ENTRY = {};
+
+function primitive(v) {
+  return v === null || typeof v !== 'object';
+}
+
+// Whether `m` (of sync entry `entry`, or null) is a copy of a known message.
+Known.prototype.has = function (m, entry) {
+  var s = this.ids.get(m.msg_id);
+  if (s === undefined) return false;
+  var c = m.content, e = entry || NO_ENTRY;
+  return s[0] === m.ctime_ms && s[1] === m.msg_type && s[2] === m.from_gid && s[3] === m.key &&
+    s[4] === m.from_username && s[5] === m.from_appkey && s[6] === c.target_type && s[7] === c.target_id &&
+    s[8] === c.target_appkey && s[9] === c.from_id && s[10] === c.from_appkey && s[11] === c.create_time &&
+    s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === e.msg_type &&
+    s[16] === e.from_gid && s[17] === e.key && s[18] === e.from_username && s[19] === e.from_appkey;
+};
+
+// Remembers the messages the core named after a call that left its epoch as
+// it was (otherwise forgets everything: what the call decided may not hold).
+Known.prototype.learn = function (items, epoch, messages, entries) {
+  if (epoch !== this.epoch) {
+    this.sync(epoch);
+    return;
+  }
+  for (var i = 0; i < items.length; i++) {
+    var m = messages[items[i]];
+    if (m === undefined || !primitive(m.msg_id)) continue;
+    var s = fields(m, entries[items[i]]);
+    if (!s.every(primitive)) continue;
+    this.ids.delete(m.msg_id);
+    this.ids.set(m.msg_id, s);
+  }
+  while (this.ids.size > KNOWN) this.ids.delete(this.ids.keys().next().value);
+};
+
+// Which messages of `list` (the payload's items, in reading order) are known
+// copies the core need not see: `skip[i]` for the i-th message read, or null
+// when none is. Each sync entry's first known copy is still sent, because an
+// entry's first accepted message names the conversation its unread count and
+// receipts belong to; every copy of an id the batch holds twice is sent, so
+// the core decides between them; nothing is skipped in a batch with items the
+// glue does not read itself.
+Known.prototype.copies = function (list) {
+  if (this.ids.size === 0) return null;
+  var skip = [], ids = [], seen = new Map(), any = false;
+  function note(id, hit) {
+    skip.push(hit);
+    ids.push(id);
+    seen.set(id, seen.has(id));
+    any = any || hit;
+  }
+  for (var n = 0; n < list.length; n++) {
+    var it = list[n];
+    if (isObject(it) && Array.isArray(it.msgs)) {
+      var named = false;
+      for (var j = 0; j < it.msgs.length; j++) {
+        var m = it.msgs[j];
+        if (!plainMessage(m)) return null;
+        var hit = this.has(m, it);
+        if (hit && !named) { named = true; hit = false; }
+        note(m.msg_id, hit);
+      }
+    } else if (plainMessage(it)) {
+      note(it.msg_id, this.has(it, null));
+    } else {
+      return null;
+    }
+  }
+  if (!any) return null;
+  for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
+  return skip;
+};
+
+export function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// A message the core's one-pass reader would take: an object with a
+// `content` object, and no `msgs`/`messages` of its own.
+export function plainMessage(m) {
+  return isObject(m) && m.msgs == null && m.messages == null && isObject(m.content);
+}
