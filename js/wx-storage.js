@@ -66,6 +66,45 @@ function directoryNumbers(text) {
   return { ids: JSON.stringify(ids), numbers: new Float64Array(numbers) };
 }
 
+// Record types the core reads (src/record.rs, Kind).
+var KINDS = { text: 1, image: 1, voice: 1, file: 1, location: 1, video: 1, custom: 1, unknown: 1 };
+
+function whole(x) {
+  return typeof x === 'number' && x >= 0 && Number.isSafeInteger(x);
+}
+
+// Checks one stored record ([id, time, type, from, out, retracted, body,
+// fromName?, unreadCount?], src/record.rs) the way the core reads it.
+function readableRecord(x) {
+  if (!Array.isArray(x) || x.length < 7 || x.length > 9) return false;
+  if (!whole(x[0]) || !whole(x[1]) || KINDS[x[2]] !== 1 || typeof x[3] !== 'string') return false;
+  if ((x[4] !== 0 && x[4] !== 1) || (x[5] !== 0 && x[5] !== 1)) return false;
+  if (x.length > 7 && x[7] !== null && typeof x[7] !== 'string') return false;
+  return x.length < 9 || x[8] === null || (whole(x[8]) && x[8] <= 4294967295);
+}
+
+// Where a chunk value's records sit, read with the engine's JSON.parse: on
+// iOS a chunk (up to 16 KiB) would cross into wasm through an interpreted
+// loop and be parsed there, when all the core wants is whether a message is
+// stored (most of a re-sync). Only for a value the core would read in full
+// the same way: written as we write (serialising it again gives the same
+// text, so no number is spelt 1.0 or 1e3 and no key comes twice) and every
+// record as the core reads one; the core checks the rest (its conversation,
+// the order). Anything else is handed over as text, for the core to judge.
+function chunkPositions(text) {
+  var chunk;
+  try { chunk = JSON.parse(text); } catch (e) { return text; }
+  if (!chunk || typeof chunk !== 'object' || typeof chunk.c !== 'string' || !Array.isArray(chunk.r)) return text;
+  if (JSON.stringify(chunk) !== text) return text;
+  var r = chunk.r, numbers = new Float64Array(2 * r.length);
+  for (var i = 0; i < r.length; i++) {
+    if (!readableRecord(r[i])) return text;
+    numbers[2 * i] = r[i][0];
+    numbers[2 * i + 1] = r[i][1];
+  }
+  return { conv: chunk.c, numbers: numbers };
+}
+
 export function wxStorage(wx) {
   for (var name of ['getStorageSync', 'setStorageSync', 'removeStorageSync', 'getStorageInfoSync']) {
     if (!wx || typeof wx[name] !== 'function') {
@@ -134,6 +173,12 @@ export function wxStorage(wx) {
     getDirectory: function (key) {
       var text = this.get(key);
       return text === null ? null : directoryNumbers(text);
+    },
+    // A chunk value for where its records sit: {conv, numbers: [id, time]
+    // per record} or its text (see chunkPositions); null when missing.
+    getPositions: function (key) {
+      var text = this.get(key);
+      return text === null ? null : chunkPositions(text);
     },
     // A value for the glue's own reading (search): from what we hold, else
     // storage, without displacing what we hold. Throws WeChat's error text.

@@ -166,6 +166,7 @@ __export(jim_cache_bg_exports, {
   __wbg___wbindgen_throw_41e9ee4f547fc59a: () => __wbg___wbindgen_throw_41e9ee4f547fc59a,
   __wbg_call_187d372bd5fdd4aa: () => __wbg_call_187d372bd5fdd4aa,
   __wbg_getDirectory_6d1ec3b282a3bc2e: () => __wbg_getDirectory_6d1ec3b282a3bc2e,
+  __wbg_getPositions_e8ed3a69770bebf7: () => __wbg_getPositions_e8ed3a69770bebf7,
   __wbg_get_31af05bd4842a84f: () => __wbg_get_31af05bd4842a84f,
   __wbg_get_df0edf3c5e8dad9e: () => __wbg_get_df0edf3c5e8dad9e,
   __wbg_instanceof_Float64Array_8a59377f9eec1b8b: () => __wbg_instanceof_Float64Array_8a59377f9eec1b8b,
@@ -923,6 +924,12 @@ function __wbg_getDirectory_6d1ec3b282a3bc2e() {
     return addHeapObject(ret);
   }, arguments);
 }
+function __wbg_getPositions_e8ed3a69770bebf7() {
+  return handleError(function(arg0, arg1, arg2) {
+    const ret = getObject(arg0).getPositions(getStringFromWasm0(arg1, arg2));
+    return addHeapObject(ret);
+  }, arguments);
+}
 function __wbg_get_31af05bd4842a84f() {
   return handleError(function(arg0, arg1) {
     const ret = Reflect.get(getObject(arg0), getObject(arg1));
@@ -1205,6 +1212,34 @@ function directoryNumbers(text) {
   }
   return { ids: JSON.stringify(ids), numbers: new Float64Array(numbers) };
 }
+var KINDS = { text: 1, image: 1, voice: 1, file: 1, location: 1, video: 1, custom: 1, unknown: 1 };
+function whole(x) {
+  return typeof x === "number" && x >= 0 && Number.isSafeInteger(x);
+}
+function readableRecord(x) {
+  if (!Array.isArray(x) || x.length < 7 || x.length > 9) return false;
+  if (!whole(x[0]) || !whole(x[1]) || KINDS[x[2]] !== 1 || typeof x[3] !== "string") return false;
+  if (x[4] !== 0 && x[4] !== 1 || x[5] !== 0 && x[5] !== 1) return false;
+  if (x.length > 7 && x[7] !== null && typeof x[7] !== "string") return false;
+  return x.length < 9 || x[8] === null || whole(x[8]) && x[8] <= 4294967295;
+}
+function chunkPositions(text) {
+  var chunk;
+  try {
+    chunk = JSON.parse(text);
+  } catch (e) {
+    return text;
+  }
+  if (!chunk || typeof chunk !== "object" || typeof chunk.c !== "string" || !Array.isArray(chunk.r)) return text;
+  if (JSON.stringify(chunk) !== text) return text;
+  var r = chunk.r, numbers = new Float64Array(2 * r.length);
+  for (var i = 0; i < r.length; i++) {
+    if (!readableRecord(r[i])) return text;
+    numbers[2 * i] = r[i][0];
+    numbers[2 * i + 1] = r[i][1];
+  }
+  return { conv: chunk.c, numbers };
+}
 function wxStorage(wx) {
   for (var name of ["getStorageSync", "setStorageSync", "removeStorageSync", "getStorageInfoSync"]) {
     if (!wx || typeof wx[name] !== "function") {
@@ -1273,6 +1308,12 @@ function wxStorage(wx) {
     getDirectory: function(key) {
       var text = this.get(key);
       return text === null ? null : directoryNumbers(text);
+    },
+    // A chunk value for where its records sit: {conv, numbers: [id, time]
+    // per record} or its text (see chunkPositions); null when missing.
+    getPositions: function(key) {
+      var text = this.get(key);
+      return text === null ? null : chunkPositions(text);
     },
     // A value for the glue's own reading (search): from what we hold, else
     // storage, without displacing what we hold. Throws WeChat's error text.

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::payload::Mode;
 use crate::record::Pos;
 use crate::report::OpenReport;
-use crate::storage::{DirectoryValue, Storage, StorageError, Usage};
+use crate::storage::{DirectoryValue, PositionsValue, Storage, StorageError, Usage};
 
 #[wasm_bindgen]
 extern "C" {
@@ -44,6 +44,10 @@ extern "C" {
     /// `null` when missing: see `DirectoryValue`.
     #[wasm_bindgen(method, catch, js_name = getDirectory)]
     fn get_directory(this: &JsStorage, key: &str) -> Result<JsValue, JsValue>;
+    /// The chunk value at `key` as `{conv, numbers}` (positions only), or
+    /// its text, `null` when missing: see `PositionsValue`.
+    #[wasm_bindgen(method, catch, js_name = getPositions)]
+    fn get_positions(this: &JsStorage, key: &str) -> Result<JsValue, JsValue>;
     /// JSON `[usedBytes, limitBytes]` for the whole app, or `null`.
     #[wasm_bindgen(method, catch)]
     fn usage(this: &JsStorage) -> Result<Option<String>, JsValue>;
@@ -70,6 +74,13 @@ fn storage_error(e: JsValue) -> StorageError {
 
 struct JsStore(JsStorage);
 
+impl JsStore {
+    /// Whether the storage object has this optional reader.
+    fn has_method(&self, name: &str) -> bool {
+        js_sys::Reflect::get(&self.0, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
+    }
+}
+
 impl Storage for JsStore {
     fn get(&mut self, key: &str) -> Result<Option<String>, StorageError> {
         self.0.get(key).map(|v| v.filter(|s| !s.is_empty())).map_err(storage_error)
@@ -92,8 +103,7 @@ impl Storage for JsStore {
     fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
         // A storage object without the reader (one written for 0.1.0's
         // interface) hands over the text.
-        let reader = js_sys::Reflect::get(&self.0, &JsValue::from_str("getDirectory")).unwrap_or(JsValue::UNDEFINED);
-        if !reader.is_function() {
+        if !self.has_method("getDirectory") {
             return Ok(self.get(key)?.map(DirectoryValue::Text));
         }
         let v = self.0.get_directory(key).map_err(storage_error)?;
@@ -107,6 +117,24 @@ impl Storage for JsStore {
         match (field("ids").as_string(), field("numbers").dyn_into::<js_sys::Float64Array>()) {
             (Some(ids), Ok(numbers)) => Ok(Some(DirectoryValue::Numbers { ids, numbers: numbers.to_vec() })),
             _ => Ok(Some(DirectoryValue::Unreadable("the store's directory reader gave no {ids, numbers}".into()))),
+        }
+    }
+    fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
+        if !self.has_method("getPositions") {
+            return Ok(self.get(key)?.map(PositionsValue::Text));
+        }
+        let v = self.0.get_positions(key).map_err(storage_error)?;
+        if let Some(text) = v.as_string() {
+            return Ok((!text.is_empty()).then_some(PositionsValue::Text(text)));
+        }
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        let field = |name: &str| js_sys::Reflect::get(&v, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+        match (field("conv").as_string(), field("numbers").dyn_into::<js_sys::Float64Array>()) {
+            (Some(conv), Ok(numbers)) => Ok(Some(PositionsValue::Numbers { conv, numbers: numbers.to_vec() })),
+            // Not what the reader promises: read the text instead.
+            _ => Ok(self.get(key)?.map(PositionsValue::Text)),
         }
     }
     fn usage(&mut self) -> Option<Usage> {

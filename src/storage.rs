@@ -86,6 +86,18 @@ pub enum DirectoryValue {
     Unreadable(String),
 }
 
+/// A chunk value as a storage read it for the positions of its records
+/// only (is a message stored?): its text, or, from a host that parses JSON
+/// natively (the JS store), the conversation it names and, per record,
+/// `[id, time]`. A host hands over numbers only for a value it has checked
+/// the core would read in full with the same result (see
+/// `js/wx-storage.js`), and its text otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PositionsValue {
+    Text(String),
+    Numbers { conv: String, numbers: Vec<f64> },
+}
+
 /// A synchronous string key/value store.
 ///
 /// `get` returns `Ok(None)` for a missing key (WeChat returns `''`). `keys`
@@ -119,6 +131,11 @@ pub trait Storage {
     fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
         Ok(self.get(key)?.map(DirectoryValue::Text))
     }
+    /// The chunk value at `key` for its records' positions (see
+    /// [`PositionsValue`]); the default hands over its text.
+    fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
+        Ok(self.get(key)?.map(PositionsValue::Text))
+    }
 }
 
 impl<S: Storage + ?Sized> Storage for &mut S {
@@ -142,5 +159,8 @@ impl<S: Storage + ?Sized> Storage for &mut S {
     }
     fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
         (**self).get_directory(key)
+    }
+    fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
+        (**self).get_positions(key)
     }
 }

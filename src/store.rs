@@ -8,7 +8,8 @@
 //! the next commit). It also keeps a bounded set of parsed chunks, so that
 //! the model reads a chunk from storage once.
 //!
-//! The model never writes: it reads chunks through [`Store::chunk`] and
+//! The model never writes: it reads chunks through [`Store::chunk`],
+//! [`Store::positions`] (where records sit, enough to tell a duplicate) and
 //! [`Store::take_chunk`], asks [`Store::encode_chunks`] and
 //! [`Store::encode_index`] what its changes will weigh, and hands the
 //! resulting log to [`Store::apply`].
@@ -20,20 +21,57 @@ use crate::conversation::ConvId;
 use crate::error::Result;
 use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_chunk, AppendBase, ChunkMeta, ChunkRef, ChunkValue, Dirty, EntryCache, Index, IndexProblem, Slot, StoredIndex};
 use crate::namespace::Namespace;
-use crate::record::Record;
-use crate::storage::{DirectoryValue, Storage, StorageError};
+use crate::record::{Pos, Record};
+use crate::storage::{DirectoryValue, PositionsValue, Storage, StorageError};
 use crate::updates::{Update, Updates};
 
 /// Chunks kept parsed in memory.
 const LOADED_CHUNKS: usize = 48;
 
-/// A chunk kept parsed in memory.
+/// A chunk kept in memory.
 struct Loaded {
-    records: Vec<Record>,
+    held: Held,
     /// When it was last used, for the bounded set.
     tick: u64,
-    /// Bytes of its value as stored.
-    value_bytes: u32,
+}
+
+/// What is kept of a chunk.
+enum Held {
+    /// Parsed in full, with the bytes of its value as stored (`None`: a
+    /// value that does not end as we write chunks, which an append cannot
+    /// extend): what the model changes and pages read.
+    Records { records: Vec<Record>, value_bytes: Option<u32> },
+    /// Only where its records sit, as the JS store read it natively: enough
+    /// to tell whether a message is stored (most of a re-sync).
+    Positions(Vec<Pos>),
+}
+
+/// Where the records of a chunk sit, in order: from its parsed records or
+/// from its positions alone.
+#[derive(Clone, Copy)]
+pub enum Positions<'a> {
+    Records(&'a [Record]),
+    Only(&'a [Pos]),
+}
+
+impl Positions<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Positions::Records(r) => r.len(),
+            Positions::Only(p) => p.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn at(&self, i: usize) -> Pos {
+        match self {
+            Positions::Records(r) => r[i].pos(),
+            Positions::Only(p) => p[i],
+        }
+    }
 }
 
 /// A key of ours whose removal failed: it still holds `bytes`.
@@ -229,22 +267,58 @@ impl<S: Storage> Store<S> {
     // ---- reading chunks --------------------------------------------------
 
     /// The records of committed chunk `key` of `conv`, read from storage
-    /// unless held. `None`: missing or damaged.
+    /// unless held in full. `None`: missing or damaged.
     pub fn chunk(&mut self, conv: &ConvId, key: u64) -> Result<Option<&[Record]>> {
         self.tick += 1;
-        if !self.loaded.contains_key(&key) {
+        if !matches!(self.loaded.get(&key), Some(Loaded { held: Held::Records { .. }, .. })) {
             let Some(value) = self.storage.get(&self.ns.chunk_key(key))? else { return Ok(None) };
             let Ok(records) = parse_chunk(conv, &value) else { return Ok(None) };
-            self.keep(key, records, value.len() as u32);
+            self.keep(key, Held::Records { records, value_bytes: appendable(&value) });
         }
-        let entry = self.loaded.get_mut(&key).expect("just kept");
-        entry.tick = self.tick;
-        Ok(Some(&entry.records))
+        match &self.touch(key).held {
+            Held::Records { records, .. } => Ok(Some(records)),
+            Held::Positions(_) => unreachable!("just read in full"),
+        }
     }
 
-    /// A held chunk's records, without reading storage.
+    /// Where the records of committed chunk `key` of `conv` sit: from what
+    /// is held, else from storage, which may read the value natively and
+    /// hand over positions only ([`Storage::get_positions`]). `None`:
+    /// missing or damaged.
+    pub fn positions(&mut self, conv: &ConvId, key: u64) -> Result<Option<Positions<'_>>> {
+        self.tick += 1;
+        if !self.loaded.contains_key(&key) {
+            let held = match self.storage.get_positions(&self.ns.chunk_key(key))? {
+                None => return Ok(None),
+                Some(PositionsValue::Text(value)) => match parse_chunk(conv, &value) {
+                    Ok(records) => Held::Records { records, value_bytes: appendable(&value) },
+                    Err(_) => return Ok(None),
+                },
+                Some(PositionsValue::Numbers { conv: named, numbers }) => match positions_of(conv, &named, &numbers) {
+                    Some(p) => Held::Positions(p),
+                    None => return Ok(None),
+                },
+            };
+            self.keep(key, held);
+        }
+        Ok(Some(match &self.touch(key).held {
+            Held::Records { records, .. } => Positions::Records(records),
+            Held::Positions(p) => Positions::Only(p),
+        }))
+    }
+
+    fn touch(&mut self, key: u64) -> &Loaded {
+        let entry = self.loaded.get_mut(&key).expect("just kept");
+        entry.tick = self.tick;
+        entry
+    }
+
+    /// A chunk's records if held in full, without reading storage.
     pub fn held(&self, key: u64) -> Option<&[Record]> {
-        self.loaded.get(&key).map(|l| l.records.as_slice())
+        match &self.loaded.get(&key)?.held {
+            Held::Records { records, .. } => Some(records),
+            Held::Positions(_) => None,
+        }
     }
 
     /// Committed chunk `at` of `conv` as a [`Dirty`] one the model may change:
@@ -254,8 +328,10 @@ impl<S: Storage> Store<S> {
         if self.chunk(conv, at.key)?.is_none() {
             return Ok(None);
         }
-        let Loaded { records, value_bytes, .. } = self.loaded.remove(&at.key).expect("just read");
-        let base = Some(AppendBase { key: at.key, value_bytes, records: records.len() });
+        let Some(Loaded { held: Held::Records { records, value_bytes }, .. }) = self.loaded.remove(&at.key) else {
+            unreachable!("just read in full")
+        };
+        let base = value_bytes.map(|value_bytes| AppendBase { key: at.key, value_bytes, records: records.len() });
         Ok(Some(Dirty { records, base, origins: vec![at] }))
     }
 
@@ -264,14 +340,14 @@ impl<S: Storage> Store<S> {
         self.loaded.remove(&key);
     }
 
-    fn keep(&mut self, key: u64, records: Vec<Record>, value_bytes: u32) {
+    fn keep(&mut self, key: u64, held: Held) {
         self.tick += 1;
-        if self.loaded.len() >= LOADED_CHUNKS {
+        if self.loaded.len() >= LOADED_CHUNKS && !self.loaded.contains_key(&key) {
             if let Some((&old, _)) = self.loaded.iter().min_by_key(|(_, v)| v.tick) {
                 self.loaded.remove(&old);
             }
         }
-        self.loaded.insert(key, Loaded { records, tick: self.tick, value_bytes });
+        self.loaded.insert(key, Loaded { held, tick: self.tick });
     }
 
     // ---- the layout ------------------------------------------------------
@@ -416,7 +492,7 @@ impl<S: Storage> Store<S> {
         // Written chunks stay parsed, with their value's size, so that the
         // next append need not read or re-serialise them.
         for (key, records, value_bytes) in fresh {
-            self.keep(key, records, value_bytes);
+            self.keep(key, Held::Records { records, value_bytes: Some(value_bytes) });
         }
         if dir_changed || (index.dir.is_none() && !self.dir_snapshot.is_empty()) {
             self.dir_snapshot = index.older_snapshot();
@@ -510,6 +586,33 @@ fn split(conv: &ConvId, records: Vec<Record>, limit: usize) -> Vec<Vec<Record>> 
         out.push(cur);
     }
     out
+}
+
+/// The size of a chunk value an append can extend: one ending as we write
+/// chunks (a value with a field after its records, from a later version or
+/// tampered with, is rewritten whole instead).
+fn appendable(value: &str) -> Option<u32> {
+    value.ends_with(crate::storage::APPEND_CLOSE).then_some(value.len() as u32)
+}
+
+/// The positions a host read from chunk value `named` claims for `conv`:
+/// `[id, time]` per record, checked as strictly as [`parse_chunk`] checks
+/// the text (its conversation, at least one record, each position an
+/// integer in order). `None`: not a chunk of `conv`.
+fn positions_of(conv: &ConvId, named: &str, numbers: &[f64]) -> Option<Vec<Pos>> {
+    if named != conv.as_str() || numbers.is_empty() || numbers.len() % 2 != 0 {
+        return None;
+    }
+    let whole = |x: f64| (x >= 0.0 && x <= crate::payload::MAX_SAFE as f64 && x.fract() == 0.0).then_some(x as u64);
+    let mut out = Vec::with_capacity(numbers.len() / 2);
+    for pair in numbers.chunks_exact(2) {
+        let pos = Pos { id: whole(pair[0])?, time: whole(pair[1])? };
+        if out.last().is_some_and(|&last| last >= pos) {
+            return None;
+        }
+        out.push(pos);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -548,3 +548,21 @@ fn small_budgets_keep_the_newest_messages_of_every_conversation() {
         check(cache.storage(), &cfg);
     }
 }
+
+/// A chunk value with a field after its records (from a later version, or
+/// tampered with) reads fine but cannot be extended in place: the next
+/// message into it rewrites it whole instead of failing every call.
+#[test]
+fn a_chunk_that_does_not_end_as_written_is_rewritten_not_appended() {
+    let mut cache = open(MemoryStorage::new(), config());
+    cache.cache_messages(&batch((0..5).map(|i| single(1 + i, T0 + i, "bob_01", "hi")).collect()), Mode::Realtime).unwrap();
+    let mut storage = cache.into_storage();
+    let key = storage.entries().map(|(k, _)| k.clone()).find(|k| k.contains(":c")).unwrap();
+    let value = storage.raw_get(&key).unwrap().to_string();
+    storage.raw_set(&key, &format!("{},\"x\":1}}", &value[..value.len() - 1]));
+    let mut cache = open(storage, config());
+    let r = cache.cache_messages(&batch(vec![single(9, T0 + 9, "bob_01", "new")]), Mode::Realtime).unwrap();
+    assert_eq!(r.added, 1);
+    assert_eq!(ids(&mut cache, &bob()), [1, 2, 3, 4, 5, 9]);
+    check(cache.storage(), cache.config());
+}

@@ -10,7 +10,7 @@ use crate::chat_state::{self, ProfileSet, Receipt, StateChanges};
 use crate::conversation::ConvId;
 use crate::error::Result;
 use crate::index::{Conv, Dirty, Index, Slot};
-use crate::store::Store;
+use crate::store::{Positions, Store};
 use crate::payload::{Batch, Incoming, Looked, Pending, Rejection, Retraction};
 use crate::record::{Pos, Record};
 use crate::report::Report;
@@ -535,10 +535,10 @@ pub(super) fn look_up<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: 
 /// the same position (tried first).
 fn find_in<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
     let m = match &index.convs[conv_id].slots[si] {
-        Slot::Dirty(d) => return Ok(position(&d.records, id, at)),
+        Slot::Dirty(d) => return Ok(position(Positions::Records(&d.records), id, at)),
         Slot::Stored(m) => *m,
     };
-    let Some(records) = store.chunk(conv_id, m.key)? else { return Ok(Found::Damaged) };
+    let Some(records) = store.positions(conv_id, m.key)? else { return Ok(Found::Damaged) };
     if records.len() != m.count as usize {
         // The value does not match its index entry: not ours to trust.
         store.unhold(m.key);
@@ -559,14 +559,24 @@ fn remember<T>(list: &mut VecDeque<T>, item: T, max: usize) {
 /// Where record `id` is in a chunk's records.
 /// A copy usually has the same position: a binary search finds it; a copy
 /// stored with another time (the sender's clock) needs the scan.
-fn position(records: &[Record], id: u64, at: Option<Pos>) -> Found {
+fn position(records: Positions, id: u64, at: Option<Pos>) -> Found {
+    let n = records.len();
     if let Some(pos) = at {
-        let i = records.partition_point(|r| r.pos() < pos);
-        if records.get(i).is_some_and(|r| r.id == id) {
-            return Found::At(i);
+        // The first record not before `pos` (a binary search).
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if records.at(mid) < pos {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        if lo < n && records.at(lo).id == id {
+            return Found::At(lo);
         }
     }
-    records.iter().position(|r| r.id == id).map_or(Found::No, Found::At)
+    (0..n).find(|&i| records.at(i).id == id).map_or(Found::No, Found::At)
 }
 
 /// Where a copy of a message at `pos` can be: the chunk of its position and

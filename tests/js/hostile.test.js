@@ -219,3 +219,63 @@ test('a payload getter that changes the cache while it is read: copies are decid
   assert.deepEqual([r.added, r.duplicates, r.evicted], [0, 0, 3]);
   assert.equal(cache.messages(bob).messages.length, 0);
 });
+
+// js/wx-storage.js reads a chunk for its records' positions natively and
+// hands the core numbers only when the core would read the text the same
+// way. Each damage of a chunk must be decided exactly as when the core reads
+// the text itself: the same reports, lists, pages and stored bytes.
+test('a chunk read natively for positions is judged as the core judges its text, for every damage', async () => {
+  const seed = [];
+  for (let i = 0; i < 12; i++) seed.push(msg(1000 + i, T0 + i, 'bob', { text: 'hi ' + i }));
+  const base = new FakeWx();
+  (await open(base)).cacheMsg({ messages: seed }, 'realtime');
+  const chunkKey = Object.keys(base.entries).find((k) => /:c\d+$/.test(k));
+  const text = base.entries[chunkKey].data;
+  const damages = {
+    'as written': (t) => t,
+    'an id spelt 1000.0': (t) => t.replace('[1000,', '[1000.0,'),
+    'an id spelt 1e3': (t) => t.replace('[1000,', '[1e3,'),
+    'an id above 2^53': (t) => t.replace('[1000,', '[1152921504606846976,'),
+    'a negative id': (t) => t.replace('[1000,', '[-1000,'),
+    'a flag 2': (t) => t.replace('"bob",0,0,', '"bob",2,0,'),
+    'a flag true': (t) => t.replace('"bob",0,0,', '"bob",true,0,'),
+    'an unknown type': (t) => t.replace('"text","bob"', '"gif","bob"'),
+    'a record of 6': (t) => t.replace(',0,0,{"text":"hi 0"}]', ',0,0]'),
+    'a record of 10': (t) => t.replace('{"text":"hi 0"}]', '{"text":"hi 0"},null,null,1]'),
+    'a numeric fromName': (t) => t.replace('{"text":"hi 0"}]', '{"text":"hi 0"},7]'),
+    'an unread count over u32': (t) => t.replace('{"text":"hi 0"}]', '{"text":"hi 0"},null,4294967296]'),
+    'whitespace': (t) => t.replace('"r":[', '"r": ['),
+    'the conversation twice': (t) => t.replace('{', '{"c":"single:x:y",'),
+    'another conversation': (t) => t.replace('single:', 'group:'),
+    'two records swapped': (t) => { const v = JSON.parse(t); [v.r[0], v.r[1]] = [v.r[1], v.r[0]]; return JSON.stringify(v); },
+    'no records': (t) => { const v = JSON.parse(t); v.r = []; return JSON.stringify(v); },
+    'not JSON': (t) => t.slice(0, -3),
+    'a string body': (t) => t.replace('{"text":"hi 0"}', '"hi 0"'),
+    'an unknown field': (t) => t.slice(0, -1) + ',"x":1}',
+    'an escaped name': (t) => t.replace('"bob"', '"b\\u006fb"'),
+  };
+  let numbers = 0;
+  for (const [what, damage] of Object.entries(damages)) {
+    const sides = [];
+    for (const native of [true, false]) {
+      const wx = new FakeWx();
+      for (const [k, e] of Object.entries(base.entries)) wx.setStorageSync(k, k === chunkKey ? damage(text) : e.data);
+      const cache = await open(wx);
+      const store = cache._storage;
+      if (!native) store.getPositions = undefined;
+      else {
+        const read = store.getPositions;
+        store.getPositions = (key) => { const v = read.call(store, key); if (typeof v !== 'string' && v) numbers++; return v; };
+      }
+      const attempt = (f) => { try { return f(); } catch (e) { return { error: e.code, message: e.message }; } };
+      const steps = [cache.openReport, attempt(() => cache.cacheMsg({ messages: seed.slice(0, 6) }, 'realtime')),
+        attempt(() => cache.cacheMsg({ messages: [msg(2000, T0 + 100, 'bob')] }, 'realtime')), cache.conversations()];
+      for (const row of cache.conversations()) steps.push(cache.messages(row.id, { limit: 100 }));
+      sides.push({ steps, entries: wx.entries });
+    }
+    assert.ok(!sides[0].steps.some((x) => x && x.error), what + ': no call fails (' + JSON.stringify(sides[0].steps[2]) + ')');
+    assert.deepEqual(sides[0].steps, sides[1].steps, what);
+    assert.deepEqual(sides[0].entries, sides[1].entries, what + ': storage');
+  }
+  assert.ok(numbers >= 3, 'the native reader handed over positions (' + numbers + ')');
+});
