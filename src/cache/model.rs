@@ -294,7 +294,7 @@ impl<S: Storage> Cache<S> {
 
     /// Tombstones record `i` of slot `si`, unless it already is one.
     pub(super) fn retract_at(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, i: usize, rep: &mut Report) -> std::result::Result<(), Fail> {
-        if self.records(conv_id, si).is_some_and(|r| r[i].retracted) {
+        if self.records(conv_id, si)?.is_some_and(|r| r[i].retracted) {
             return Ok(());
         }
         let done = self.edit_record(call, conv_id, si, i, |rec, unread, read_at| {
@@ -356,7 +356,7 @@ impl<S: Storage> Cache<S> {
     /// message and the count is smaller than the one it has.
     pub(super) fn receipt_at(&mut self, call: &mut Call, conv_id: &ConvId, si: usize, i: usize, unread: u32, rep: &mut Report) -> std::result::Result<(), Fail> {
         let takes = |r: &Record| r.out && r.receipt.is_none_or(|n| n > unread);
-        if !self.records(conv_id, si).is_some_and(|r| takes(&r[i])) {
+        if !self.records(conv_id, si)?.is_some_and(|r| takes(&r[i])) {
             return Ok(());
         }
         if self.edit_record(call, conv_id, si, i, |rec, _, _| {
@@ -453,10 +453,13 @@ impl<S: Storage> Cache<S> {
 
     // ---- chunk access --------------------------------------------------
 
-    pub(super) fn records(&self, conv_id: &ConvId, si: usize) -> Option<&[Record]> {
-        match &self.index.convs.get(conv_id)?.slots.get(si)? {
-            Slot::Stored(m) => self.store.held(m.key),
-            Slot::Dirty(d) => Some(&d.records),
+    /// The records of slot `si`, read in full if only their positions are
+    /// held. `None`: no such slot, or its chunk is missing or damaged.
+    pub(super) fn records(&mut self, conv_id: &ConvId, si: usize) -> Result<Option<&[Record]>> {
+        let Some(slot) = self.index.convs.get(conv_id).and_then(|c| c.slots.get(si)) else { return Ok(None) };
+        match slot {
+            Slot::Stored(m) => self.store.chunk(conv_id, m.key),
+            Slot::Dirty(d) => Ok(Some(&d.records)),
         }
     }
 

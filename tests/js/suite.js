@@ -583,11 +583,13 @@
       }
     });
 
-    // ---- known copies (js/known.js) -----------------------------------------
+    // ---- known copies (js/known.js), positions and spliced index ------------
     // The glue leaves out of a compact call the copies of messages the core
-    // said it holds. A cache doing so must decide exactly as one sending
-    // every message: the same report, list and pages after every step, and
-    // the same bytes in storage, through copies with changed fields, copies
+    // said it holds; its store reads chunks for positions natively and joins
+    // the index from the entries that changed. A cache doing all that must
+    // decide exactly as one sending every message to a store that hands over
+    // text and takes whole values: the same report, list and pages after
+    // every step, and the same bytes in storage, through copies with changed fields, copies
     // filed elsewhere, ids repeated in a batch, retractions, receipts,
     // markRead, remove, evictions by budget and cap, reopens and a second
     // handle committing in between.
@@ -675,7 +677,13 @@
       var sides = [{ wx: new host.FakeWx() }, { wx: new host.FakeWx() }];
       for (var side of sides) side.cache = await open(side.wx, opts);
       var skipped = 0;
-      function plain(cache) { cache._known.copies = function () { return null; }; }
+      // The other side sends every copy, and its store reads chunks as text
+      // and writes the index whole: the core's own route for each.
+      function plain(cache) {
+        cache._known.copies = function () { return null; };
+        cache._storage.getPositions = undefined;
+        cache._storage.setIndex = undefined;
+      }
       function counting(cache) {
         var copies = cache._known.copies;
         cache._known.copies = function (list) {
@@ -728,7 +736,7 @@
       return skipped;
     }
 
-    test('known copies: leaving them out of a call decides exactly as sending them (random runs)', async function () {
+    test('known copies, positions read natively, a spliced index: each decides and stores exactly as the plain route (random runs)', async function () {
       var skipped = 0;
       skipped += await knownCopiesCompare(1, {}, 160);
       skipped += await knownCopiesCompare(2, { maxMessagesPerConversation: 12 }, 160);
