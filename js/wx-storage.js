@@ -112,6 +112,7 @@ export function wxStorage(wx) {
     }
   }
   var values = new Map();
+  var indexEntries = new Map(); // index key -> entries of the value last written by setIndex
   if (!generations.has(wx)) generations.set(wx, new Map());
   var current = generations.get(wx); // index key -> generation, shared by every store on `wx`
   var seen = new Map(); // index key -> the generation this store knows
@@ -151,6 +152,26 @@ export function wxStorage(wx) {
       guard(function () { wx.setStorageSync(key, value); });
       remember(key, value);
       if (index) committed(key);
+    },
+    // The index (the commit point): see the core's Storage::set_index. Its
+    // entries (one per conversation, ~250 bytes each) are kept, so that a
+    // call changing one conversation sends only that entry, and the value is
+    // joined here natively instead of in the module.
+    setIndex: function (key, head, tail, reset, ops, inserted) {
+      var texts = inserted === '' ? [] : inserted.split('\n'), entries;
+      if (reset) {
+        entries = texts;
+      } else {
+        if (!indexEntries.has(key)) throw 'setStorageSync:fail internal: no index entries to build on';
+        entries = indexEntries.get(key).slice();
+        for (var i = 0, t = 0; i < ops.length; i += 3) {
+          entries.splice.apply(entries, [ops[i], ops[i + 1]].concat(texts.slice(t, t + ops[i + 2])));
+          t += ops[i + 2];
+        }
+      }
+      indexEntries.delete(key); // until this write succeeds
+      this.set(key, head + entries.join(',') + tail);
+      indexEntries.set(key, entries);
     },
     setAppended: function (key, base, insert) {
       var value = guard(function () {

@@ -177,6 +177,7 @@ __export(jim_cache_bg_exports, {
   __wbg_prototypesetcall_d49a4fab5ca427bc: () => __wbg_prototypesetcall_d49a4fab5ca427bc,
   __wbg_remove_b20afee15d07fe4b: () => __wbg_remove_b20afee15d07fe4b,
   __wbg_setAppended_4507ec3f816e8a60: () => __wbg_setAppended_4507ec3f816e8a60,
+  __wbg_setIndex_6f2493aa9de50cd0: () => __wbg_setIndex_6f2493aa9de50cd0,
   __wbg_set_1266e9b6c94e53a9: () => __wbg_set_1266e9b6c94e53a9,
   __wbg_set_145a351398b48c65: () => __wbg_set_145a351398b48c65,
   __wbg_set_name_2c630595dc90a7aa: () => __wbg_set_name_2c630595dc90a7aa,
@@ -989,6 +990,11 @@ function __wbg_setAppended_4507ec3f816e8a60() {
     getObject(arg0).setAppended(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4), getStringFromWasm0(arg5, arg6));
   }, arguments);
 }
+function __wbg_setIndex_6f2493aa9de50cd0() {
+  return handleError(function(arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) {
+    getObject(arg0).setIndex(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4), getStringFromWasm0(arg5, arg6), arg7 !== 0, getArrayF64FromWasm0(arg8, arg9), getStringFromWasm0(arg10, arg11));
+  }, arguments);
+}
 function __wbg_set_1266e9b6c94e53a9() {
   return handleError(function(arg0, arg1, arg2, arg3, arg4) {
     getObject(arg0).set(getStringFromWasm0(arg1, arg2), getStringFromWasm0(arg3, arg4));
@@ -1247,6 +1253,7 @@ function wxStorage(wx) {
     }
   }
   var values = /* @__PURE__ */ new Map();
+  var indexEntries = /* @__PURE__ */ new Map();
   if (!generations.has(wx)) generations.set(wx, /* @__PURE__ */ new Map());
   var current = generations.get(wx);
   var seen = /* @__PURE__ */ new Map();
@@ -1286,6 +1293,26 @@ function wxStorage(wx) {
       });
       remember(key, value);
       if (index) committed(key);
+    },
+    // The index (the commit point): see the core's Storage::set_index. Its
+    // entries (one per conversation, ~250 bytes each) are kept, so that a
+    // call changing one conversation sends only that entry, and the value is
+    // joined here natively instead of in the module.
+    setIndex: function(key, head, tail, reset, ops, inserted) {
+      var texts = inserted === "" ? [] : inserted.split("\n"), entries;
+      if (reset) {
+        entries = texts;
+      } else {
+        if (!indexEntries.has(key)) throw "setStorageSync:fail internal: no index entries to build on";
+        entries = indexEntries.get(key).slice();
+        for (var i = 0, t = 0; i < ops.length; i += 3) {
+          entries.splice.apply(entries, [ops[i], ops[i + 1]].concat(texts.slice(t, t + ops[i + 2])));
+          t += ops[i + 2];
+        }
+      }
+      indexEntries.delete(key);
+      this.set(key, head + entries.join(",") + tail);
+      indexEntries.set(key, entries);
     },
     setAppended: function(key, base, insert) {
       var value = guard(function() {

@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::payload::Mode;
 use crate::record::Pos;
 use crate::report::OpenReport;
+use crate::index::{IndexValue, Splice};
 use crate::storage::{DirectoryValue, PositionsValue, Storage, StorageError, Usage};
 
 #[wasm_bindgen]
@@ -48,6 +49,12 @@ extern "C" {
     /// its text, `null` when missing: see `PositionsValue`.
     #[wasm_bindgen(method, catch, js_name = getPositions)]
     fn get_positions(this: &JsStorage, key: &str) -> Result<JsValue, JsValue>;
+    /// The index value `head` + entries.join(",") + `tail`, where entries
+    /// are `inserted` (split at "\n") when `reset`, else those of the last
+    /// value written through this method with the runs of `ops`
+    /// (`[at, remove, insert count]` each) applied.
+    #[wasm_bindgen(method, catch, js_name = setIndex)]
+    fn set_index(this: &JsStorage, key: &str, head: &str, tail: &str, reset: bool, ops: &[f64], inserted: &str) -> Result<(), JsValue>;
     /// JSON `[usedBytes, limitBytes]` for the whole app, or `null`.
     #[wasm_bindgen(method, catch)]
     fn usage(this: &JsStorage) -> Result<Option<String>, JsValue>;
@@ -136,6 +143,25 @@ impl Storage for JsStore {
             // Not what the reader promises: read the text instead.
             _ => Ok(self.get(key)?.map(PositionsValue::Text)),
         }
+    }
+    fn set_index(&mut self, key: &str, value: &IndexValue, since: Option<&[Splice]>) -> Result<(), StorageError> {
+        if !self.has_method("setIndex") {
+            return self.set(key, &value.whole());
+        }
+        let all = [Splice { at: 0, remove: 0, insert: 0..value.entries.len() }];
+        let runs = since.unwrap_or(&all);
+        let mut ops = Vec::with_capacity(runs.len() * 3);
+        let mut inserted = String::new();
+        for run in runs {
+            ops.extend([run.at as f64, run.remove as f64, run.insert.len() as f64]);
+            for e in &value.entries[run.insert.clone()] {
+                if !inserted.is_empty() {
+                    inserted.push('\n');
+                }
+                inserted.push_str(e);
+            }
+        }
+        self.0.set_index(key, &value.head, value.tail, since.is_none(), &ops, &inserted).map_err(storage_error)
     }
     fn usage(&mut self) -> Option<Usage> {
         let json = self.0.usage().ok()??;

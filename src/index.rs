@@ -26,6 +26,7 @@
 //! until its commit is planned). [`crate::store`] writes this layout.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -312,15 +313,93 @@ impl EntryKey {
     }
 }
 
+/// An index value in parts: `head`, the conversations' entries joined with
+/// commas, `tail`. The entries are shared with the [`EntryCache`], so a host
+/// that keeps the entries of the value it last wrote (the JS store) is sent
+/// only those that changed ([`crate::storage::Storage::set_index`]).
+#[derive(Debug, Clone)]
+pub struct IndexValue {
+    pub head: String,
+    pub entries: Vec<Rc<str>>,
+    pub tail: &'static str,
+}
+
+impl IndexValue {
+    /// Bytes of the whole value.
+    pub fn len(&self) -> usize {
+        let entries: usize = self.entries.iter().map(|e| e.len()).sum();
+        self.head.len() + entries + self.entries.len().saturating_sub(1) + self.tail.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The whole value.
+    pub fn whole(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        out.push_str(&self.head);
+        for (n, e) in self.entries.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(e);
+        }
+        out.push_str(self.tail);
+        out
+    }
+
+    /// How to turn a value with entries `before` (held by the host) into
+    /// this one: runs of replaced entries, in order, positions counted in
+    /// `before`. An entry is the same when it is the same shared text (a
+    /// conversation added or removed makes the rest of the list a run).
+    pub fn splices_from(&self, before: &[Rc<str>]) -> Vec<Splice> {
+        let (old, new) = (before.len(), self.entries.len());
+        let common = old.min(new);
+        let mut out: Vec<Splice> = Vec::new();
+        for i in 0..common {
+            if Rc::ptr_eq(&before[i], &self.entries[i]) {
+                continue;
+            }
+            match out.last_mut() {
+                Some(run) if run.at + run.remove == i => {
+                    run.remove += 1;
+                    run.insert.end += 1;
+                }
+                _ => out.push(Splice { at: i, remove: 1, insert: i..i + 1 }),
+            }
+        }
+        if old != new {
+            out.push(Splice { at: common, remove: old - common, insert: common..new });
+        }
+        out
+    }
+}
+
+impl From<&str> for IndexValue {
+    fn from(s: &str) -> IndexValue {
+        IndexValue { head: s.to_string(), entries: Vec::new(), tail: "" }
+    }
+}
+
+/// One run of [`IndexValue::splices_from`]: `remove` entries at `at` give way
+/// to the value's entries `insert`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Splice {
+    pub at: usize,
+    pub remove: usize,
+    pub insert: std::ops::Range<usize>,
+}
+
 /// Serialised index entries, per conversation, with what they show (see
-/// [`Index::to_json_reusing`]). Forget it whenever the index is reloaded.
+/// [`Index::value_reusing`]). Forget it whenever the index is reloaded.
 #[derive(Debug, Default)]
 pub struct EntryCache {
-    entries: BTreeMap<ConvId, (EntryKey, String)>,
+    entries: BTreeMap<ConvId, (EntryKey, Rc<str>)>,
 }
 
 impl EntryCache {
-    fn entry(&mut self, id: &ConvId, conv: &Conv) -> &str {
+    fn entry(&mut self, id: &ConvId, conv: &Conv) -> &Rc<str> {
         let key = EntryKey::of(conv);
         let fresh = self.entries.get(id).is_none_or(|(k, _)| *k != key);
         if fresh {
@@ -337,7 +416,7 @@ impl EntryCache {
                 a: conv.avatar.as_deref(),
             };
             let json = serde_json::to_string(&out).expect("index entries serialize");
-            self.entries.insert(id.clone(), (key, json));
+            self.entries.insert(id.clone(), (key, Rc::from(json)));
         }
         &self.entries[id].1
     }
@@ -528,25 +607,25 @@ impl Index {
     /// Serialises the index: per conversation its summary and newest chunk.
     /// A commit serialises it once every changed chunk is planned.
     pub fn to_json(&self) -> String {
-        self.to_json_reusing(&mut EntryCache::default())
+        self.value_reusing(&mut EntryCache::default()).whole()
     }
 
-    /// [`Index::to_json`], reusing the serialised entry of every conversation
-    /// whose summary and newest chunk did not change since `cache` last saw
-    /// it: a realtime message changes one conversation, and on iOS
-    /// serialising all of them (~250 bytes each) on every call is most of
-    /// its cost once there are dozens.
-    pub fn to_json_reusing(&self, cache: &mut EntryCache) -> String {
-        let mut out = String::with_capacity(64 + self.convs.len() * 256);
-        out.push_str("{\"v\":");
-        crate::text::push_decimal(&mut out, SCHEMA_VERSION as u64);
-        out.push_str(",\"n\":");
-        crate::text::push_decimal(&mut out, self.next_key);
-        push_field(&mut out, "p", &self.pending);
-        push_field(&mut out, "d", &self.dir);
+    /// [`Index::to_json`] in parts, reusing the serialised entry of every
+    /// conversation whose summary and newest chunk did not change since
+    /// `cache` last saw it: a realtime message changes one conversation, and
+    /// on iOS serialising all of them (~250 bytes each) on every call is most
+    /// of its cost once there are dozens.
+    pub fn value_reusing(&self, cache: &mut EntryCache) -> IndexValue {
+        let mut head = String::with_capacity(64);
+        head.push_str("{\"v\":");
+        crate::text::push_decimal(&mut head, SCHEMA_VERSION as u64);
+        head.push_str(",\"n\":");
+        crate::text::push_decimal(&mut head, self.next_key);
+        push_field(&mut head, "p", &self.pending);
+        push_field(&mut head, "d", &self.dir);
         // Written only when non-empty: an index without them reads as 0.1.0's.
         if !self.pending_receipts.is_empty() {
-            push_field(&mut out, "q", &self.pending_receipts);
+            push_field(&mut head, "q", &self.pending_receipts);
         }
         if !self.pending_profiles.is_empty() {
             let o: Vec<(&str, Option<&str>, Option<&str>)> = self
@@ -554,23 +633,18 @@ impl Index {
                 .iter()
                 .map(|p| (p.conv.as_str(), p.profile.name.as_deref(), p.profile.avatar.as_deref()))
                 .collect();
-            push_field(&mut out, "o", &o);
+            push_field(&mut head, "o", &o);
         }
         if !self.echoes.is_empty() {
             let e: Vec<_> = self.echoes.iter().map(crate::echo::to_stored).collect();
-            push_field(&mut out, "e", &e);
+            push_field(&mut head, "e", &e);
         }
-        out.push_str(",\"c\":[");
-        for (n, (id, conv)) in self.convs.iter().enumerate() {
-            if n > 0 {
-                out.push(',');
-            }
-            out.push_str(cache.entry(id, conv));
-        }
-        out.push_str("]}");
+        head.push_str(",\"c\":[");
+        let entries = self.convs.iter().map(|(id, conv)| Rc::clone(cache.entry(id, conv))).collect();
         cache.retain(&self.convs);
-        out
+        IndexValue { head, entries, tail: "]}" }
     }
+
     /// Serialises the directory (older chunks), or `None` when no
     /// conversation has more than one chunk.
     pub fn directory_json(&self) -> Option<String> {
@@ -840,8 +914,17 @@ mod tests {
         assert!(corrupt(DirectoryValue::Unreadable("not JSON".into())));
     }
 
+    /// A host that keeps the last value's entries and applies the splices.
+    fn splice_into(host: &mut Vec<String>, value: &IndexValue, splices: &[Splice]) -> String {
+        for sp in splices {
+            let texts: Vec<String> = value.entries[sp.insert.clone()].iter().map(|e| e.to_string()).collect();
+            host.splice(sp.at..sp.at + sp.remove, texts);
+        }
+        format!("{}{}{}", value.head, host.join(","), value.tail)
+    }
+
     #[test]
-    fn reused_entries_serialise_exactly_as_fresh_ones() {
+    fn reused_entries_serialise_exactly_as_fresh_ones_and_splices_rebuild_them() {
         let mut idx = Index { next_key: 9, ..Default::default() };
         let mut cache = EntryCache::default();
         for g in 1..=3 {
@@ -849,19 +932,33 @@ mod tests {
             conv.last = Some(rec(g, 10 * g));
             idx.convs.insert(ConvId::group(g), conv);
         }
-        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        let (mut held, mut host): (Vec<Rc<str>>, Vec<String>) = (Vec::new(), Vec::new());
+        let mut check = |idx: &Index, cache: &mut EntryCache, changed: usize| {
+            let v = idx.value_reusing(cache);
+            assert_eq!(v.whole(), idx.to_json());
+            assert_eq!(v.len(), v.whole().len());
+            let splices = v.splices_from(&held);
+            let sent: usize = splices.iter().map(|s| s.insert.len()).sum();
+            assert_eq!(sent, changed, "entries sent: {splices:?}");
+            assert_eq!(splice_into(&mut host, &v, &splices), v.whole());
+            held = v.entries;
+        };
+        check(&idx, &mut cache, 3);
+        check(&idx, &mut cache, 0);
         // Each kind of change shows up; unchanged entries are reused.
-        let c = idx.convs.get_mut(&ConvId::group(2)).unwrap();
-        c.unread = 4;
-        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        idx.convs.get_mut(&ConvId::group(2)).unwrap().unread = 4;
+        check(&idx, &mut cache, 1);
         idx.convs.get_mut(&ConvId::group(3)).unwrap().last.as_mut().unwrap().retract();
-        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        idx.convs.get_mut(&ConvId::group(1)).unwrap().unread = 1;
+        check(&idx, &mut cache, 2);
         idx.convs.get_mut(&ConvId::group(1)).unwrap().raise_floor(Pos { time: 1, id: 1 });
         idx.pending.push_back(5);
-        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
+        check(&idx, &mut cache, 1);
         idx.convs.remove(&ConvId::group(2));
-        assert_eq!(idx.to_json_reusing(&mut cache), idx.to_json());
-        assert_eq!(cache.entries.len(), 2);
+        check(&idx, &mut cache, 1);
+        idx.convs.insert(ConvId::group(0), Conv::new());
+        check(&idx, &mut cache, 3);
+        assert_eq!(cache.entries.len(), 3);
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! [`StorageError::classify`]) so the core can react: evict and retry on a
 //! quota error, give up cleanly on anything else.
 
+use crate::index::{IndexValue, Splice};
+
 /// Why a storage call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StorageErrorKind {
@@ -136,6 +138,16 @@ pub trait Storage {
     fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
         Ok(self.get(key)?.map(PositionsValue::Text))
     }
+    /// Writes the index value `value` under `key`. `since`: how `value`'s
+    /// entries follow from those of the last value written under `key`
+    /// through this method, if it succeeded and nothing was reloaded since
+    /// (`None`: build it from all of them). A host that keeps those entries
+    /// (the JS store) needs only the replaced ones from the module and joins
+    /// the text natively; the default writes the whole text.
+    fn set_index(&mut self, key: &str, value: &IndexValue, since: Option<&[Splice]>) -> Result<(), StorageError> {
+        let _ = since;
+        self.set(key, &value.whole())
+    }
 }
 
 impl<S: Storage + ?Sized> Storage for &mut S {
@@ -162,5 +174,8 @@ impl<S: Storage + ?Sized> Storage for &mut S {
     }
     fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
         (**self).get_positions(key)
+    }
+    fn set_index(&mut self, key: &str, value: &IndexValue, since: Option<&[Splice]>) -> Result<(), StorageError> {
+        (**self).set_index(key, value, since)
     }
 }

@@ -15,11 +15,12 @@
 //! resulting log to [`Store::apply`].
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::budget::HostReading;
 use crate::conversation::ConvId;
 use crate::error::Result;
-use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_chunk, AppendBase, ChunkMeta, ChunkRef, ChunkValue, Dirty, EntryCache, Index, IndexProblem, Slot, StoredIndex};
+use crate::index::{appended_insert, chunk_json, chunk_overhead, parse_chunk, AppendBase, ChunkMeta, ChunkRef, ChunkValue, Dirty, EntryCache, Index, IndexProblem, IndexValue, Slot, StoredIndex};
 use crate::namespace::Namespace;
 use crate::record::{Pos, Record};
 use crate::storage::{DirectoryValue, PositionsValue, Storage, StorageError};
@@ -114,7 +115,7 @@ pub enum DirPlan {
 #[derive(Debug)]
 pub struct IndexPlan {
     pub dir: DirPlan,
-    pub value: String,
+    pub value: IndexValue,
 }
 
 /// What storage holds at open: the index value (parsed, or why it was not
@@ -144,6 +145,9 @@ pub struct Store<S: Storage> {
     dir_snapshot: BTreeMap<ConvId, Vec<u64>>,
     /// Serialised index entries of unchanged conversations.
     entries: EntryCache,
+    /// The entries of the index value last written, while the storage may
+    /// still hold them to build the next one on (see [`Storage::set_index`]).
+    written_entries: Option<Vec<Rc<str>>>,
 }
 
 impl<S: Storage> Store<S> {
@@ -159,6 +163,7 @@ impl<S: Storage> Store<S> {
             host: None,
             dir_snapshot: BTreeMap::new(),
             entries: EntryCache::default(),
+            written_entries: None,
         }
     }
 
@@ -203,6 +208,7 @@ impl<S: Storage> Store<S> {
     fn forget_memory(&mut self) {
         self.host = None;
         self.entries = EntryCache::default();
+        self.written_entries = None;
         self.loaded.clear();
         self.strays.clear();
         self.dir_snapshot.clear();
@@ -313,14 +319,6 @@ impl<S: Storage> Store<S> {
         entry
     }
 
-    /// A chunk's records if held in full, without reading storage.
-    pub fn held(&self, key: u64) -> Option<&[Record]> {
-        match &self.loaded.get(&key)?.held {
-            Held::Records { records, .. } => Some(records),
-            Held::Positions(_) => None,
-        }
-    }
-
     /// Committed chunk `at` of `conv` as a [`Dirty`] one the model may change:
     /// its records, what it replaces, and the base an append builds on.
     /// `None`: missing or damaged.
@@ -403,11 +401,11 @@ impl<S: Storage> Store<S> {
                 }
             }
         };
-        IndexPlan { dir, value: index.to_json_reusing(&mut self.entries) }
+        IndexPlan { dir, value: index.value_reusing(&mut self.entries) }
     }
 
     /// Bytes of an index value under its key.
-    pub fn index_key_bytes(&self, value: &str) -> u64 {
+    pub fn index_key_bytes(&self, value: &IndexValue) -> u64 {
         (self.ns.index_key().len() + value.len()) as u64
     }
 
@@ -524,8 +522,10 @@ impl<S: Storage> Store<S> {
                 written.push(k);
             }
             Update::Index { value } => {
-                self.storage.set(&self.ns.index_key(), &value)?;
+                let since = self.written_entries.take().map(|before| value.splices_from(&before));
+                self.storage.set_index(&self.ns.index_key(), &value, since.as_deref())?;
                 self.index_bytes = self.index_key_bytes(&value);
+                self.written_entries = Some(value.entries);
             }
             Update::RemoveReplacedChunk(at) => {
                 self.loaded.remove(&at.key);

@@ -11,7 +11,7 @@
 //! Chunks are named by key number (the model allocates them from the index's
 //! `next_key`); the store turns numbers into storage keys.
 
-use crate::index::{ChunkRef, ChunkValue};
+use crate::index::{ChunkRef, ChunkValue, IndexValue};
 use crate::record::Record;
 
 /// One change to storage.
@@ -27,7 +27,7 @@ pub enum Update {
     NewDirectory { at: ChunkRef, value: String },
     /// The index: the commit point. Every new value above is written before
     /// it, every removal below after it.
-    Index { value: String },
+    Index { value: IndexValue },
     /// A committed chunk replaced by a new one or dropped with its
     /// conversation: removed once the index no longer names it.
     RemoveReplacedChunk(ChunkRef),
