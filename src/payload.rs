@@ -763,8 +763,30 @@ impl ObjectOut {
     }
 }
 
+/// A text message's body that is already what its record keeps: exactly
+/// `{"text":"…"}`, as `JSON.stringify` writes the usual one. Read without
+/// building a [`BodyIn`]: on iOS that costs a fifth of a first sync.
+fn text_only(mb: Raw) -> Option<Box<RawValue>> {
+    let rest = mb.get().strip_prefix(r#"{"text":"#)?;
+    let text = crate::raw::Scanner::new(rest).value().ok()?.get();
+    if !text.starts_with('"') || &rest[text.len()..] != "}" {
+        return None;
+    }
+    RawValue::from_string(mb.get().to_string()).ok()
+}
+
 /// The fields of `msg_body` a chat UI needs, per content type.
 fn build_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind, Box<RawValue>), String> {
+    if msg_type == "text" && content.at_list.is_none_or(|a| !starts(a, b'[')) {
+        if let Some(body) = content.msg_body.and_then(text_only) {
+            return Ok((Kind::Text, body));
+        }
+    }
+    build_any_body(msg_type, content)
+}
+
+/// [`build_body`] for any body, field by field.
+fn build_any_body(msg_type: &str, content: &ContentIn) -> std::result::Result<(Kind, Box<RawValue>), String> {
     let mb = content.msg_body.filter(|r| r.get() != "null");
     let known = matches!(msg_type, "text" | "image" | "voice" | "file" | "location" | "video");
     if !known {
@@ -1036,4 +1058,30 @@ struct SentMsg<'a> {
     target_id: Option<Raw<'a>>,
     #[serde(borrow, default, deserialize_with = "fields::present")]
     target_gid: Option<Raw<'a>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_only_body_is_what_the_field_by_field_path_builds() {
+        let bodies = [
+            r#"{"text":"hi"}"#, r#"{"text":""}"#, r#"{"text":"a\"b}"}"#, r#"{"text":"中文 \u00e9"}"#, r#"{"text":"x","extras":{}}"#,
+            r#"{"text":5}"#, r#"{"text":"a"} "#, r#"{"text":"a"}}"#, r#"{"text":"\x"}"#, r#"{"text":"a","text":"b"}"#, r#"{"text" :"a"}"#,
+        ];
+        let mut fast = 0;
+        for b in bodies {
+            let content = ContentIn { msg_body: Some(Raw::trusted(b)), ..ContentIn::default() };
+            if let Some(v) = text_only(Raw::trusted(b)) {
+                fast += 1;
+                let (kind, general) = build_any_body("text", &content).expect(b);
+                assert_eq!((kind, general.get()), (Kind::Text, v.get()), "{b}");
+            }
+            let either = build_body("text", &content).map(|(k, v)| (k, v.get().to_string()));
+            let general = build_any_body("text", &content).map(|(k, v)| (k, v.get().to_string()));
+            assert_eq!(either, general, "{b}");
+        }
+        assert_eq!(fast, 4, "the plain ones take the short path");
+    }
 }
