@@ -103,8 +103,8 @@ impl<S: Storage> Cache<S> {
             let newest = conv.slots.len() - 1;
             let si = locate(&conv.slots, pos);
             let mut damaged = None;
-            let look: &[usize] = if searched { &[] } else { &candidates(&conv.slots, pos, server_time) };
-            for &cand in look {
+            let look = if searched { Candidates::All(0) } else { candidates(&conv.slots, pos, server_time) };
+            for cand in look {
                 match self.find(conv_id, cand, rec.id, Some(pos))? {
                     Found::At(i) => {
                         rep.duplicates += 1;
@@ -525,7 +525,7 @@ pub(super) fn look_up<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: 
         return Ok(Looked::Absent);
     }
     for cand in candidates(&conv.slots, pos, server_time) {
-        match find_in(index, store, conv_id, cand, id, Some(pos))? {
+        match find_in_slot(&conv.slots[cand], store, conv_id, id, Some(pos))? {
             Found::At(_) => return Ok(Looked::Stored),
             Found::Damaged => return Ok(Looked::Not),
             Found::No => {}
@@ -537,7 +537,13 @@ pub(super) fn look_up<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: 
 /// Looks for record `id` in slot `si`; `at`: where it sits if its copy has
 /// the same position (tried first).
 fn find_in<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
-    let m = match &index.convs[conv_id].slots[si] {
+    find_in_slot(&index.convs[conv_id].slots[si], store, conv_id, id, at)
+}
+
+/// [`find_in`] for a slot already at hand (a look-up runs for every message
+/// of a sync: the conversation is found once).
+fn find_in_slot<S: Storage>(slot: &Slot, store: &mut Store<S>, conv_id: &ConvId, id: u64, at: Option<Pos>) -> Result<Found> {
+    let m = match slot {
         Slot::Dirty(d) => return Ok(position(Positions::Records(&d.records), id, at)),
         Slot::Stored(m) => *m,
     };
@@ -585,15 +591,39 @@ fn position(records: Positions, id: u64, at: Option<Pos>) -> Found {
 /// Where a copy of a message at `pos` can be: the chunk of its position and
 /// the newest chunk; every chunk, newest first, when its time is only the
 /// sender's guess.
-fn candidates(slots: &[Slot], pos: Pos, server_time: bool) -> Vec<usize> {
+fn candidates(slots: &[Slot], pos: Pos, server_time: bool) -> Candidates {
     let newest = slots.len() - 1;
-    let si = locate(slots, pos);
     if !server_time {
-        (0..=newest).rev().collect()
-    } else if si == newest {
-        vec![newest]
-    } else {
-        vec![si, newest]
+        return Candidates::All(newest + 1);
+    }
+    match locate(slots, pos) {
+        si if si == newest => Candidates::Some { slots: [newest, newest], next: 0, len: 1 },
+        si => Candidates::Some { slots: [si, newest], next: 0, len: 2 },
+    }
+}
+
+/// The slots [`candidates`] names, in order, without allocating (it runs
+/// for every message of a sync).
+enum Candidates {
+    /// The first `len` of `slots`.
+    Some { slots: [usize; 2], next: usize, len: usize },
+    /// Every slot below this, newest first.
+    All(usize),
+}
+
+impl Iterator for Candidates {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Candidates::Some { slots, next, len } => (*next < *len).then(|| {
+                *next += 1;
+                slots[*next - 1]
+            }),
+            Candidates::All(below) => (*below > 0).then(|| {
+                *below -= 1;
+                *below
+            }),
+        }
     }
 }
 
