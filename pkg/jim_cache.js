@@ -170,6 +170,7 @@ __export(jim_cache_bg_exports, {
   __wbg_get_31af05bd4842a84f: () => __wbg_get_31af05bd4842a84f,
   __wbg_get_df0edf3c5e8dad9e: () => __wbg_get_df0edf3c5e8dad9e,
   __wbg_instanceof_Float64Array_8a59377f9eec1b8b: () => __wbg_instanceof_Float64Array_8a59377f9eec1b8b,
+  __wbg_keySuffixes_f3b921b303cd7265: () => __wbg_keySuffixes_f3b921b303cd7265,
   __wbg_keys_24641d5a8888bee1: () => __wbg_keys_24641d5a8888bee1,
   __wbg_length_b5f0008bbf60cf59: () => __wbg_length_b5f0008bbf60cf59,
   __wbg_new_343a093a3c2ffb4e: () => __wbg_new_343a093a3c2ffb4e,
@@ -956,6 +957,15 @@ function __wbg_instanceof_Float64Array_8a59377f9eec1b8b(arg0) {
   const ret = result;
   return ret;
 }
+function __wbg_keySuffixes_f3b921b303cd7265() {
+  return handleError(function(arg0, arg1, arg2, arg3) {
+    const ret = getObject(arg1).keySuffixes(getStringFromWasm0(arg2, arg3));
+    var ptr1 = isLikeNone(ret) ? 0 : passStringToWasm0(ret, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    var len1 = WASM_VECTOR_LEN;
+    getDataViewMemory0().setInt32(arg0 + 4 * 1, len1, true);
+    getDataViewMemory0().setInt32(arg0 + 4 * 0, ptr1, true);
+  }, arguments);
+}
 function __wbg_keys_24641d5a8888bee1() {
   return handleError(function(arg0, arg1, arg2, arg3) {
     const ret = getObject(arg1).keys(getStringFromWasm0(arg2, arg3));
@@ -1370,6 +1380,21 @@ function wxStorage(wx) {
         return JSON.stringify(all.filter(function(k) {
           return typeof k === "string" && k.indexOf(prefix) === 0;
         }));
+      });
+    },
+    // The same keys without `prefix`, each after a "\n" (on iOS ~500 keys
+    // as JSON would cross into the module through an interpreted loop and
+    // be parsed there); null when a key holds a line break.
+    keySuffixes: function(prefix) {
+      return guard(function() {
+        var all = wx.getStorageInfoSync().keys || [], out = "";
+        for (var i = 0; i < all.length; i++) {
+          var k = all[i];
+          if (typeof k !== "string" || k.indexOf(prefix) !== 0) continue;
+          if (k.indexOf("\n") >= 0) return null;
+          out += "\n" + k.slice(prefix.length);
+        }
+        return out;
       });
     },
     // App-wide use, so the cache leaves room for the rest of the app. WeChat

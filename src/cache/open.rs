@@ -58,7 +58,7 @@ impl<S: Storage> Cache<S> {
             let mut si = 0;
             while si < self.index.convs[id].slots.len() {
                 match &self.index.convs[id].slots[si] {
-                    Slot::Stored(m) if !present.contains(&m.key) => {
+                    Slot::Stored(m) if present.binary_search(&m.key).is_err() => {
                         rep.chunks_dropped += 1;
                         rep.messages_dropped += m.count as u64;
                         self.forget_slot(&mut scratch, id, si, Forget::Damaged);
