@@ -279,3 +279,18 @@ test('a chunk read natively for positions is judged as the core judges its text,
   }
   assert.ok(numbers >= 3, 'the native reader handed over positions (' + numbers + ')');
 });
+
+// js/wx-storage.js lists our keys without their prefix, one per line; a key
+// holding a line break makes it fall back to the JSON list. Either way an
+// open sweeps what the index does not name and keeps what it does.
+test('stray keys under our prefix, one with a line break, are swept at open', async () => {
+  for (const odd of ['c999\nc1', '', 'x']) {
+    const { wx, before } = await seeded();
+    const ns = Object.keys(wx.entries).find((k) => k.endsWith(':i')).slice(0, -1);
+    wx.setStorageSync(ns + odd, 'left by someone');
+    const cache = await open(wx);
+    assert.equal(cache.openReport.orphansRemoved, 1, JSON.stringify(odd));
+    assert.equal(wx.entries[ns + odd], undefined, JSON.stringify(odd) + ' removed');
+    intact(wx, before);
+  }
+});
