@@ -5,8 +5,11 @@
 //! [`Updates`] log is applied in [`Phase`](crate::updates::Phase) order as one
 //! commit), and the byte accounting: what our keys hold, the host's usage
 //! as last read, and the keys whose removal failed ("strays", retried by
-//! the next commit). It also keeps a bounded set of parsed chunks, so that
-//! the model reads a chunk from storage once.
+//! the next commit). It also keeps a bounded set of chunks (parsed, or only
+//! their records' positions, as the JS store read them natively), so that
+//! the model reads a chunk from storage once, and the entries of the index
+//! value it last wrote, so that a host that keeps them is sent only the
+//! entries that changed ([`Storage::set_index`]).
 //!
 //! The model never writes: it reads chunks through [`Store::chunk`],
 //! [`Store::positions`] (where records sit, enough to tell a duplicate) and
