@@ -8,7 +8,7 @@
 
 import * as bg from '../build/bg/jim_cache_bg.js';
 import { wxStorage } from './wx-storage.js';
-import { Known, isObject, plainMessage } from './known.js';
+import { Known, hasState, isObject, plainMessage } from './known.js';
 
 var loading = null;
 var memory = null; // the instance's memory, for stats().wasmMemoryBytes
@@ -172,7 +172,14 @@ function compactBatch(data, known) {
       readMessage(it, -1, null, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, 'data'), packer: p, skipped: skipped };
+  var idle = skipped > 0 && p.messages.length === 0 && !entries.some(hasState);
+  return { slots: p.slots, table: toJson(p.values, 'data'), packer: p, skipped: skipped, idle: idle };
+}
+
+// What the core reports for a call whose every message is a known copy and
+// whose entries carry no state: `duplicates` of them, nothing else.
+function duplicatesOnly(n) {
+  return { added: 0, duplicates: n, rejected: 0, retracted: 0, evicted: 0, ignored: 0, receipts: 0, updated: 0, pending: 0, conversations: [], reasons: [] };
 }
 
 // data: exactly what onSyncConversation ('history') or onMsgReceive ('realtime') received.
@@ -189,6 +196,7 @@ Cache.prototype.cacheMsg = function (data, mode) {
       if (compact === null) return JSON.parse(c.cacheMsg(text, mode));
       // Something reading the payload changed the cache: read it again.
       if (compact.skipped && c.epoch() !== epoch) return null;
+      if (compact.idle && (mode === 'history' || mode === 'realtime')) return duplicatesOnly(compact.skipped);
       var p = compact.packer;
       var r = JSON.parse(c.cacheCompact(compact.slots, compact.table, mode, function (numbers) { return bodiesOf(p.contents, numbers); }));
       known.learn(c.knownItems(), c.epoch(), p.messages, p.entries);

@@ -75,11 +75,11 @@ Known.prototype.learn = function (items, epoch, messages, entries) {
 
 // Which messages of `list` (the payload's items, in reading order) are known
 // copies the core need not see: `skip[i]` for the i-th message read, or null
-// when none is. Each sync entry's first known copy is still sent, because an
-// entry's first accepted message names the conversation its unread count and
-// receipts belong to; every copy of an id the batch holds twice is sent, so
-// the core decides between them; nothing is skipped in a batch with items the
-// glue does not read itself.
+// when none is. The first known copy of a sync entry with an unread count or
+// receipts is still sent, because an entry's first accepted message names the
+// conversation they belong to; every copy of an id the batch holds twice is
+// sent, so the core decides between them; nothing is skipped in a batch with
+// items the glue does not read itself.
 Known.prototype.copies = function (list) {
   if (this.ids.size === 0) return null;
   var skip = [], ids = [], seen = new Map(), any = false;
@@ -92,7 +92,7 @@ Known.prototype.copies = function (list) {
   for (var n = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var named = false;
+      var named = !hasState(it);
       for (var j = 0; j < it.msgs.length; j++) {
         var m = it.msgs[j];
         if (!plainMessage(m)) return null;
@@ -110,6 +110,11 @@ Known.prototype.copies = function (list) {
   for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
   return skip;
 };
+
+// Whether a sync entry carries state of its own (see Known.copies).
+export function hasState(entry) {
+  return entry.unread_msg_count != null || entry.receipt_msgs != null;
+}
 
 export function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

@@ -1488,7 +1488,7 @@ Known.prototype.copies = function(list) {
   for (var n = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var named = false;
+      var named = !hasState(it);
       for (var j = 0; j < it.msgs.length; j++) {
         var m = it.msgs[j];
         if (!plainMessage(m)) return null;
@@ -1509,6 +1509,9 @@ Known.prototype.copies = function(list) {
   for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
   return skip;
 };
+function hasState(entry) {
+  return entry.unread_msg_count != null || entry.receipt_msgs != null;
+}
 function isObject(v) {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
@@ -1673,7 +1676,11 @@ function compactBatch(data, known) {
       readMessage(it, -1, null, p);
     }
   }
-  return { slots: p.slots, table: toJson(p.values, "data"), packer: p, skipped };
+  var idle = skipped > 0 && p.messages.length === 0 && !entries.some(hasState);
+  return { slots: p.slots, table: toJson(p.values, "data"), packer: p, skipped, idle };
+}
+function duplicatesOnly(n) {
+  return { added: 0, duplicates: n, rejected: 0, retracted: 0, evicted: 0, ignored: 0, receipts: 0, updated: 0, pending: 0, conversations: [], reasons: [] };
 }
 Cache.prototype.cacheMsg = function(data, mode) {
   mode = String(mode);
@@ -1687,6 +1694,7 @@ Cache.prototype.cacheMsg = function(data, mode) {
     var report = call(this, function(c) {
       if (compact === null) return JSON.parse(c.cacheMsg(text, mode));
       if (compact.skipped && c.epoch() !== epoch) return null;
+      if (compact.idle && (mode === "history" || mode === "realtime")) return duplicatesOnly(compact.skipped);
       var p = compact.packer;
       var r = JSON.parse(c.cacheCompact(compact.slots, compact.table, mode, function(numbers) {
         return bodiesOf(p.contents, numbers);

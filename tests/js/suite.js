@@ -628,8 +628,9 @@
         return m;
       }
       function entryOf(c) {
-        return c.gid ? { msg_type: 4, from_gid: c.gid, key: c.gid, unread_msg_count: Math.floor(rand() * 4), msgs: [] }
-          : { msg_type: 3, from_username: c.peer, from_appkey: APPKEY, unread_msg_count: Math.floor(rand() * 4), msgs: [] };
+        var e = c.gid ? { msg_type: 4, from_gid: c.gid, key: c.gid, msgs: [] } : { msg_type: 3, from_username: c.peer, from_appkey: APPKEY, msgs: [] };
+        if (rand() < 0.5) e.unread_msg_count = Math.floor(rand() * 4);
+        return e;
       }
       function convId(c) { return c.gid ? 'group:' + c.gid : 'single:' + APPKEY + ':' + c.peer; }
       function step() {
