@@ -19,7 +19,8 @@
 var KNOWN = 4096;
 
 export function Known() {
-  this.ids = new Map(); // msg_id -> the fields it came with
+  this.ids = new Map(); // msg_id -> the fields it came with, then its entry's (shared)
+  this.entries = new Map(); // an entry's fields as JSON -> one array of them
   this.epoch = -1;
 }
 
@@ -27,32 +28,37 @@ export function Known() {
 Known.prototype.sync = function (epoch) {
   if (epoch !== this.epoch) {
     this.ids.clear();
+    this.entries.clear();
     this.epoch = epoch;
   }
 };
-
-function fields(m, entry) {
-  var c = m.content, e = entry || NO_ENTRY;
-  return [m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
-    c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.from_name, c.target_name,
-    e.msg_type, e.from_gid, e.key, e.from_username, e.from_appkey];
-}
-var NO_ENTRY = {};
 
 function primitive(v) {
   return v === null || typeof v !== 'object';
 }
 
-// Whether `m` (of sync entry `entry`, or null) is a copy of a known message.
-Known.prototype.has = function (m, entry) {
+// The fields of sync entry `e` (or null: no entry) that can name a message's
+// conversation, as one shared array, so that a message compares them with one
+// `===`; undefined when not known yet (`add`: then made) or not primitive.
+Known.prototype.entryFields = function (e, add) {
+  if (e === null) return NO_ENTRY;
+  var f = [e.msg_type, e.from_gid, e.key, e.from_username, e.from_appkey];
+  if (!f.every(primitive)) return undefined;
+  var key = JSON.stringify(f), got = this.entries.get(key);
+  if (got === undefined && add) this.entries.set(key, got = f);
+  return got;
+};
+var NO_ENTRY = [];
+
+// Whether `m` is a copy of a known message, `ef` its entry's fields.
+Known.prototype.has = function (m, ef) {
   var s = this.ids.get(m.msg_id);
   if (s === undefined) return false;
-  var c = m.content, e = entry || NO_ENTRY;
+  var c = m.content;
   return s[0] === m.ctime_ms && s[1] === m.msg_type && s[2] === m.from_gid && s[3] === m.key &&
     s[4] === m.from_username && s[5] === m.from_appkey && s[6] === c.target_type && s[7] === c.target_id &&
     s[8] === c.target_appkey && s[9] === c.from_id && s[10] === c.from_appkey && s[11] === c.create_time &&
-    s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === e.msg_type &&
-    s[16] === e.from_gid && s[17] === e.key && s[18] === e.from_username && s[19] === e.from_appkey;
+    s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === ef;
 };
 
 // Remembers the messages the core named after a call that left its epoch as
@@ -63,14 +69,18 @@ Known.prototype.learn = function (items, epoch, messages, entries) {
     return;
   }
   for (var i = 0; i < items.length; i++) {
-    var m = messages[items[i]];
-    if (m === undefined || !primitive(m.msg_id)) continue;
-    var s = fields(m, entries[items[i]]);
+    var m = messages[items[i]], ef = m && this.entryFields(entries[items[i]], true);
+    if (ef === undefined || !primitive(m.msg_id)) continue;
+    var c = m.content;
+    var s = [m.ctime_ms, m.msg_type, m.from_gid, m.key, m.from_username, m.from_appkey,
+      c.target_type, c.target_id, c.target_appkey, c.from_id, c.from_appkey, c.create_time, c.msg_type, c.from_name, c.target_name];
     if (!s.every(primitive)) continue;
+    s.push(ef);
     this.ids.delete(m.msg_id);
     this.ids.set(m.msg_id, s);
   }
   while (this.ids.size > KNOWN) this.ids.delete(this.ids.keys().next().value);
+  if (this.entries.size > KNOWN) this.sync(-1);
 };
 
 // Which messages of `list` (the payload's items, in reading order) are known
@@ -82,34 +92,47 @@ Known.prototype.learn = function (items, epoch, messages, entries) {
 // items the glue does not read itself.
 Known.prototype.copies = function (list) {
   if (this.ids.size === 0) return null;
-  var skip = [], ids = [], seen = new Map(), any = false;
-  function note(id, hit) {
-    skip.push(hit);
-    ids.push(id);
-    seen.set(id, seen.has(id));
-    any = any || hit;
-  }
+  var skip = [], ids = [], any = false;
   for (var n = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var named = !hasState(it);
+      var named = !hasState(it), ef = this.entryFields(it, false);
       for (var j = 0; j < it.msgs.length; j++) {
         var m = it.msgs[j];
         if (!plainMessage(m)) return null;
-        var hit = this.has(m, it);
+        var hit = ef !== undefined && this.has(m, ef);
         if (hit && !named) { named = true; hit = false; }
-        note(m.msg_id, hit);
+        skip.push(hit);
+        ids.push(m.msg_id);
+        any = any || hit;
       }
     } else if (plainMessage(it)) {
-      note(it.msg_id, this.has(it, null));
+      var one = this.has(it, NO_ENTRY);
+      skip.push(one);
+      ids.push(it.msg_id);
+      any = any || one;
     } else {
       return null;
     }
   }
   if (!any) return null;
-  for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
+  var repeated = repeatedIds(ids);
+  if (repeated) for (var k = 0; k < skip.length; k++) if (skip[k] && repeated.has(Number(ids[k]))) skip[k] = false;
   return skip;
 };
+
+// The ids `ids` holds more than once, as numbers (the core reads "7" as 7;
+// anything Number() cannot read the core rejects), or null when none is:
+// sorted by the engine's native typed-array sort, not counted in a Map.
+function repeatedIds(ids) {
+  var sorted = new Float64Array(ids.length), out = null;
+  for (var i = 0; i < ids.length; i++) sorted[i] = Number(ids[i]);
+  sorted.sort();
+  for (i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) (out || (out = new Set())).add(sorted[i]);
+  }
+  return out;
+}
 
 // Whether a sync entry carries state of its own (see Known.copies).
 export function hasState(entry) {

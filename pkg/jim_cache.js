@@ -1418,48 +1418,33 @@ function wxStorage(wx) {
 var KNOWN = 4096;
 function Known() {
   this.ids = /* @__PURE__ */ new Map();
+  this.entries = /* @__PURE__ */ new Map();
   this.epoch = -1;
 }
 Known.prototype.sync = function(epoch) {
   if (epoch !== this.epoch) {
     this.ids.clear();
+    this.entries.clear();
     this.epoch = epoch;
   }
 };
-function fields(m, entry) {
-  var c = m.content, e = entry || NO_ENTRY;
-  return [
-    m.ctime_ms,
-    m.msg_type,
-    m.from_gid,
-    m.key,
-    m.from_username,
-    m.from_appkey,
-    c.target_type,
-    c.target_id,
-    c.target_appkey,
-    c.from_id,
-    c.from_appkey,
-    c.create_time,
-    c.msg_type,
-    c.from_name,
-    c.target_name,
-    e.msg_type,
-    e.from_gid,
-    e.key,
-    e.from_username,
-    e.from_appkey
-  ];
-}
-var NO_ENTRY = {};
 function primitive(v) {
   return v === null || typeof v !== "object";
 }
-Known.prototype.has = function(m, entry) {
+Known.prototype.entryFields = function(e, add) {
+  if (e === null) return NO_ENTRY;
+  var f = [e.msg_type, e.from_gid, e.key, e.from_username, e.from_appkey];
+  if (!f.every(primitive)) return void 0;
+  var key = JSON.stringify(f), got = this.entries.get(key);
+  if (got === void 0 && add) this.entries.set(key, got = f);
+  return got;
+};
+var NO_ENTRY = [];
+Known.prototype.has = function(m, ef) {
   var s = this.ids.get(m.msg_id);
   if (s === void 0) return false;
-  var c = m.content, e = entry || NO_ENTRY;
-  return s[0] === m.ctime_ms && s[1] === m.msg_type && s[2] === m.from_gid && s[3] === m.key && s[4] === m.from_username && s[5] === m.from_appkey && s[6] === c.target_type && s[7] === c.target_id && s[8] === c.target_appkey && s[9] === c.from_id && s[10] === c.from_appkey && s[11] === c.create_time && s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === e.msg_type && s[16] === e.from_gid && s[17] === e.key && s[18] === e.from_username && s[19] === e.from_appkey;
+  var c = m.content;
+  return s[0] === m.ctime_ms && s[1] === m.msg_type && s[2] === m.from_gid && s[3] === m.key && s[4] === m.from_username && s[5] === m.from_appkey && s[6] === c.target_type && s[7] === c.target_id && s[8] === c.target_appkey && s[9] === c.from_id && s[10] === c.from_appkey && s[11] === c.create_time && s[12] === c.msg_type && s[13] === c.from_name && s[14] === c.target_name && s[15] === ef;
 };
 Known.prototype.learn = function(items, epoch, messages, entries) {
   if (epoch !== this.epoch) {
@@ -1467,48 +1452,78 @@ Known.prototype.learn = function(items, epoch, messages, entries) {
     return;
   }
   for (var i = 0; i < items.length; i++) {
-    var m = messages[items[i]];
-    if (m === void 0 || !primitive(m.msg_id)) continue;
-    var s = fields(m, entries[items[i]]);
+    var m = messages[items[i]], ef = m && this.entryFields(entries[items[i]], true);
+    if (ef === void 0 || !primitive(m.msg_id)) continue;
+    var c = m.content;
+    var s = [
+      m.ctime_ms,
+      m.msg_type,
+      m.from_gid,
+      m.key,
+      m.from_username,
+      m.from_appkey,
+      c.target_type,
+      c.target_id,
+      c.target_appkey,
+      c.from_id,
+      c.from_appkey,
+      c.create_time,
+      c.msg_type,
+      c.from_name,
+      c.target_name
+    ];
     if (!s.every(primitive)) continue;
+    s.push(ef);
     this.ids.delete(m.msg_id);
     this.ids.set(m.msg_id, s);
   }
   while (this.ids.size > KNOWN) this.ids.delete(this.ids.keys().next().value);
+  if (this.entries.size > KNOWN) this.sync(-1);
 };
 Known.prototype.copies = function(list) {
   if (this.ids.size === 0) return null;
-  var skip = [], ids = [], seen = /* @__PURE__ */ new Map(), any = false;
-  function note(id, hit2) {
-    skip.push(hit2);
-    ids.push(id);
-    seen.set(id, seen.has(id));
-    any = any || hit2;
-  }
+  var skip = [], ids = [], any = false;
   for (var n = 0; n < list.length; n++) {
     var it = list[n];
     if (isObject(it) && Array.isArray(it.msgs)) {
-      var named = !hasState(it);
+      var named = !hasState(it), ef = this.entryFields(it, false);
       for (var j = 0; j < it.msgs.length; j++) {
         var m = it.msgs[j];
         if (!plainMessage(m)) return null;
-        var hit = this.has(m, it);
+        var hit = ef !== void 0 && this.has(m, ef);
         if (hit && !named) {
           named = true;
           hit = false;
         }
-        note(m.msg_id, hit);
+        skip.push(hit);
+        ids.push(m.msg_id);
+        any = any || hit;
       }
     } else if (plainMessage(it)) {
-      note(it.msg_id, this.has(it, null));
+      var one = this.has(it, NO_ENTRY);
+      skip.push(one);
+      ids.push(it.msg_id);
+      any = any || one;
     } else {
       return null;
     }
   }
   if (!any) return null;
-  for (var k = 0; k < skip.length; k++) if (skip[k] && seen.get(ids[k])) skip[k] = false;
+  var repeated = repeatedIds(ids);
+  if (repeated) {
+    for (var k = 0; k < skip.length; k++) if (skip[k] && repeated.has(Number(ids[k]))) skip[k] = false;
+  }
   return skip;
 };
+function repeatedIds(ids) {
+  var sorted = new Float64Array(ids.length), out = null;
+  for (var i = 0; i < ids.length; i++) sorted[i] = Number(ids[i]);
+  sorted.sort();
+  for (i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) (out || (out = /* @__PURE__ */ new Set())).add(sorted[i]);
+  }
+  return out;
+}
 function hasState(entry) {
   return entry.unread_msg_count != null || entry.receipt_msgs != null;
 }

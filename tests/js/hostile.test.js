@@ -294,3 +294,19 @@ test('stray keys under our prefix, one with a line break, are swept at open', as
     intact(wx, before);
   }
 });
+
+// js/known.js sends every copy of an id the batch holds twice, also when the
+// copies spell it differently ("7" is 7 to the core), so that the core decides
+// between them exactly as when it sees all of them.
+test('a known copy whose id comes again in the batch as a string is still sent', async () => {
+  const reports = [];
+  for (const plain of [false, true]) {
+    const { cache } = await seeded();
+    if (plain) cache._known.copies = () => null;
+    const again = msg(1001, T0 + 1, 'bob');
+    const other = msg('1001', T0 + 1, 'carol', { text: 'the same id from someone else' });
+    reports.push([cache.cacheMsg({ messages: [again, other] }, 'realtime'), cache.conversations()]);
+  }
+  assert.deepEqual(reports[0], reports[1]);
+  assert.equal(reports[0][0].rejected, 1, 'the second copy is refused: its id is taken in this batch');
+});
