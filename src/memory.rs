@@ -7,10 +7,18 @@
 //! also logs every mutation, tracks the peak size of a watched prefix, injects
 //! failures, and simulates a crash: after `crash_after(k)` mutations every
 //! further call fails and nothing more is written, as if the process died.
+//!
+//! It checks the index-splicing protocol on every index write (the entries
+//! of the last value, with the runs the store sends applied, must give the
+//! whole value: what the JS store builds), and with [`MemoryStorage::native_reads`]
+//! it hands over a chunk written as we write chunks as positions, as the JS
+//! store does, so that the crash-point, property and conformance tests drive
+//! those paths too.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::storage::{appended, Storage, StorageError, StorageErrorKind, Usage};
+use crate::index::{IndexValue, Splice};
+use crate::storage::{appended, PositionsValue, Storage, StorageError, StorageErrorKind, Usage};
 
 /// WeChat's per-key limit: 1 MB, key + value.
 pub const WX_KEY_LIMIT: u64 = 1024 * 1024;
@@ -50,6 +58,10 @@ pub struct MemoryStorage {
     pub log: Vec<Op>,
     watch: Option<String>,
     peak: u64,
+    /// Hand over chunks as positions where the JS store would (off: as text).
+    pub native_reads: bool,
+    /// The entries of the index value last written through `set_index`.
+    index_entries: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for MemoryStorage {
@@ -75,6 +87,8 @@ impl MemoryStorage {
             log: Vec::new(),
             watch: None,
             peak: 0,
+            native_reads: false,
+            index_entries: BTreeMap::new(),
         }
     }
 
@@ -267,6 +281,46 @@ impl Storage for MemoryStorage {
             return Err(StorageError::new(StorageErrorKind::Io, "getStorageInfoSync:fail internal error"));
         }
         Ok(self.map.keys().filter(|k| k.starts_with(prefix)).cloned().collect())
+    }
+
+    /// As the JS store: positions only for a value written as we write
+    /// chunks (its records as the core reads them, serialised again to the
+    /// same text, every position a safe integer), text otherwise.
+    fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
+        let Some(text) = self.get(key)? else { return Ok(None) };
+        if !self.native_reads {
+            return Ok(Some(PositionsValue::Text(text)));
+        }
+        let safe = |n: u64| n <= crate::payload::MAX_SAFE;
+        Ok(Some(match crate::index::parse_any_chunk(&text) {
+            Some((conv, records)) if records.iter().all(|r| safe(r.id) && safe(r.time)) && crate::index::chunk_json(&conv, &records) == text => {
+                let numbers = records.iter().flat_map(|r| [r.id as f64, r.time as f64]).collect();
+                PositionsValue::Numbers { conv: conv.as_str().to_string(), numbers }
+            }
+            _ => PositionsValue::Text(text),
+        }))
+    }
+
+    /// Writes the whole value, after checking that the entries it kept from
+    /// the last one, with `since` applied, give it (what the JS store writes).
+    fn set_index(&mut self, key: &str, value: &IndexValue, since: Option<&[Splice]>) -> Result<(), StorageError> {
+        let whole = value.whole();
+        let kept = self.index_entries.remove(key);
+        let entries: Vec<String> = match since {
+            None => value.entries.iter().map(|e| e.to_string()).collect(),
+            Some(runs) => {
+                let mut e = kept.ok_or_else(|| StorageError::new(StorageErrorKind::Io, "setIndex:fail no index entries to build on"))?;
+                for r in runs {
+                    e.splice(r.at..r.at + r.remove, value.entries[r.insert.clone()].iter().map(|x| x.to_string()));
+                }
+                let built = format!("{}{}{}", value.head, e.join(","), value.tail);
+                assert_eq!(built, whole, "the index built from the changed entries is not the whole value");
+                e
+            }
+        };
+        self.set(key, &whole)?;
+        self.index_entries.insert(key.to_string(), entries);
+        Ok(())
     }
 
     fn usage(&mut self) -> Option<Usage> {

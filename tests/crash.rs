@@ -254,7 +254,16 @@ fn verify(storage: &mut MemoryStorage, cfg: &Config, out: &Outcome, k: u64) {
 }
 
 fn every_crash_point(cfg: Config, must_evict: bool) {
+    // Chunks read as text, then as positions (as the JS store hands them over).
+    for native in [false, true] {
+        every_crash_point_reading(&cfg, must_evict, native);
+    }
+}
+
+fn every_crash_point_reading(cfg: &Config, must_evict: bool, native: bool) {
+    let cfg = cfg.clone();
     let mut clean = MemoryStorage::new();
+    clean.native_reads = native;
     let full = run(&mut clean, &cfg, None);
     assert!(!full.crashed);
     let total = clean.mutations();
@@ -264,6 +273,7 @@ fn every_crash_point(cfg: Config, must_evict: bool) {
     assert_eq!(evicted, must_evict, "eviction in the workload");
     for k in 0..=total {
         let mut storage = MemoryStorage::new();
+        storage.native_reads = native;
         let out = run(&mut storage, &cfg, Some(k));
         // A crash at a removal after the commit point does not fail the
         // call (the key is swept later), so only "no crash at the end" holds.
@@ -272,7 +282,7 @@ fn every_crash_point(cfg: Config, must_evict: bool) {
         }
         verify(&mut storage, &cfg, &out, k);
     }
-    eprintln!("crash points checked: {} (budget {})", total + 1, cfg.budget_bytes);
+    eprintln!("crash points checked: {} (budget {}, native reads {native})", total + 1, cfg.budget_bytes);
 }
 
 #[test]

@@ -158,6 +158,8 @@ fn run(universe: &[Msg], ops: &[Op], budget: u64, chunk: u32) -> Result<(), Test
     cfg.chunk_bytes = chunk;
     let ns = Namespace::new(&cfg.prefix, &cfg.appkey, &cfg.username);
     let mut storage = MemoryStorage::new();
+    // Half the cases read chunks as positions, as the JS store does.
+    storage.native_reads = ops.len() % 2 == 1;
     storage.watch_prefix(ns.prefix());
     let cache = Cache::open(storage, cfg.clone()).unwrap().0;
     let mut model = Model { acked: HashMap::new(), retracted: HashSet::new(), receipts: HashMap::new(), unread: HashMap::new(), echoes: HashMap::new() };
