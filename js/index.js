@@ -99,7 +99,8 @@ function Cache(inner, storage) {
 // not a plain message or sync entry travels as it was, and the core decides
 // it exactly as it would have in the whole payload. Bodies stay here: the
 // core asks for the bodies of the messages it stores (bodiesOf), so the
-// duplicates of a re-sync never cross.
+// duplicates of a re-sync never cross. Copies of messages the core has said
+// it holds are not packed at all (known.js).
 
 function Packer() {
   this.contents = []; // by body number
