@@ -314,7 +314,10 @@ pub fn store(data: &[u8]) {
     cfg.max_messages_per_conversation = 60;
     let mut bytes = data.iter().copied();
     let mut next = move || bytes.next();
-    let (mut cache, _) = Cache::open(MemoryStorage::new(), cfg.clone()).expect("opens");
+    let mut storage = MemoryStorage::new();
+    // Odd-length inputs read chunks as positions, as the JS store does.
+    storage.native_reads = data.len() % 2 == 1;
+    let (mut cache, _) = Cache::open(storage, cfg.clone()).expect("opens");
     let mut acked: HashMap<u64, (ConvId, Pos)> = HashMap::new();
     let mut removed: HashSet<ConvId> = HashSet::new();
     let conv_of = |c: u8| if c % 4 == 3 { ConvId::group(77) } else { ConvId::single("ak", ["bob", "carol", "dave"][(c % 3) as usize]) };
