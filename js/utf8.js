@@ -19,7 +19,6 @@ var BLOCK = 4096;
 // apart by its stack-trace format ("    at f (file:1:2)").
 var nativeUri = typeof escape === 'function' && !/\n\s+at /.test(String(new Error().stack));
 
-var NON_ASCII = /[\x80-\xff]/;
 // Bytes as a "binary string" (one char per byte), built in native blocks.
 function binaryString(bytes, from) {
   var s = '';
@@ -43,12 +42,8 @@ Utf8Decoder.prototype.decode = function (input) {
   var n = bytes.length, i = 0, out = '', units = [];
   if (!this.ignoreBOM && n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
   if (nativeUri) {
-    var binary = binaryString(bytes, i);
-    // ASCII (keys, numbers, most JSON) is its own decoding: escape() would
-    // spell out every quote and brace for decodeURIComponent to read back.
-    if (!NON_ASCII.test(binary)) return binary;
     try {
-      return decodeURIComponent(escape(binary));
+      return decodeURIComponent(escape(binaryString(bytes, i)));
     } catch (e) {
       // Invalid UTF-8: decodeURIComponent refuses it; the loop below
       // throws (fatal) or substitutes U+FFFD, as TextDecoder does.

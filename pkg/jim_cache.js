@@ -27,7 +27,6 @@ module.exports = __toCommonJS(index_exports);
 // js/utf8.js
 var BLOCK = 4096;
 var nativeUri = typeof escape === "function" && !/\n\s+at /.test(String(new Error().stack));
-var NON_ASCII = /[\x80-\xff]/;
 function binaryString(bytes, from) {
   var s = "";
   for (var i = from; i < bytes.length; i += BLOCK) s += String.fromCharCode.apply(null, bytes.subarray(i, i + BLOCK));
@@ -46,10 +45,8 @@ Utf8Decoder.prototype.decode = function(input) {
   var n = bytes.length, i = 0, out = "", units = [];
   if (!this.ignoreBOM && n >= 3 && bytes[0] === 239 && bytes[1] === 187 && bytes[2] === 191) i = 3;
   if (nativeUri) {
-    var binary = binaryString(bytes, i);
-    if (!NON_ASCII.test(binary)) return binary;
     try {
-      return decodeURIComponent(escape(binary));
+      return decodeURIComponent(escape(binaryString(bytes, i)));
     } catch (e) {
     }
   }
