@@ -1279,6 +1279,12 @@ function wxStorage(wx) {
     values.set(key, value);
     if (values.size > REMEMBERED) values.delete(values.keys().next().value);
   }
+  function keysUnder(prefix) {
+    var all = wx.getStorageInfoSync().keys || [];
+    return all.filter(function(k) {
+      return typeof k === "string" && k.indexOf(prefix) === 0;
+    });
+  }
   function read(key) {
     var v = wx.getStorageSync(key);
     if (v === "" || v === void 0 || v === null) return null;
@@ -1376,10 +1382,7 @@ function wxStorage(wx) {
     },
     keys: function(prefix) {
       return guard(function() {
-        var all = wx.getStorageInfoSync().keys || [];
-        return JSON.stringify(all.filter(function(k) {
-          return typeof k === "string" && k.indexOf(prefix) === 0;
-        }));
+        return JSON.stringify(keysUnder(prefix));
       });
     },
     // The same keys without `prefix`, each after a "\n" (on iOS ~500 keys
@@ -1387,12 +1390,10 @@ function wxStorage(wx) {
     // be parsed there); null when a key holds a line break.
     keySuffixes: function(prefix) {
       return guard(function() {
-        var all = wx.getStorageInfoSync().keys || [], out = "";
-        for (var i = 0; i < all.length; i++) {
-          var k = all[i];
-          if (typeof k !== "string" || k.indexOf(prefix) !== 0) continue;
-          if (k.indexOf("\n") >= 0) return null;
-          out += "\n" + k.slice(prefix.length);
+        var ours = keysUnder(prefix), out = "";
+        for (var i = 0; i < ours.length; i++) {
+          if (ours[i].indexOf("\n") >= 0) return null;
+          out += "\n" + ours[i].slice(prefix.length);
         }
         return out;
       });

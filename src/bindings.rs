@@ -83,34 +83,46 @@ fn storage_error(e: JsValue) -> StorageError {
     StorageError::classify(&thrown_text(&e))
 }
 
-struct JsStore(JsStorage);
+struct JsStore {
+    js: JsStorage,
+    readers: Readers,
+}
 
-impl JsStore {
-    /// Whether the storage object has this optional reader.
-    fn has_method(&self, name: &str) -> bool {
-        js_sys::Reflect::get(&self.0, &JsValue::from_str(name)).is_ok_and(|f| f.is_function())
-    }
+/// Which optional readers the storage object has, each looked up once, at
+/// its first use (a property lookup is a bridge call; `setIndex` is used by
+/// every commit, `getPositions` by every chunk look-up).
+#[derive(Default)]
+struct Readers {
+    suffixes: Option<bool>,
+    directory: Option<bool>,
+    positions: Option<bool>,
+    index: Option<bool>,
+}
+
+/// Whether `js` has method `name`, asked once into `known`.
+fn has_method(js: &JsStorage, known: &mut Option<bool>, name: &str) -> bool {
+    *known.get_or_insert_with(|| js_sys::Reflect::get(js, &JsValue::from_str(name)).is_ok_and(|f| f.is_function()))
 }
 
 impl Storage for JsStore {
     fn get(&mut self, key: &str) -> Result<Option<String>, StorageError> {
-        self.0.get(key).map(|v| v.filter(|s| !s.is_empty())).map_err(storage_error)
+        self.js.get(key).map(|v| v.filter(|s| !s.is_empty())).map_err(storage_error)
     }
     fn set(&mut self, key: &str, value: &str) -> Result<(), StorageError> {
-        self.0.set(key, value).map_err(storage_error)
+        self.js.set(key, value).map_err(storage_error)
     }
     fn set_appended(&mut self, key: &str, base: &str, insert: &str) -> Result<(), StorageError> {
-        self.0.set_appended(key, base, insert).map_err(storage_error)
+        self.js.set_appended(key, base, insert).map_err(storage_error)
     }
     fn remove(&mut self, key: &str) -> Result<(), StorageError> {
-        self.0.remove(key).map_err(storage_error)
+        self.js.remove(key).map_err(storage_error)
     }
     fn keys(&mut self, prefix: &str) -> Result<Vec<String>, StorageError> {
         // Without the prefix they share (~500 keys of ~40 bytes at a full
         // cache, which as JSON would cross through the UTF-8 loop and be
         // parsed here).
-        if self.has_method("keySuffixes") {
-            if let Some(lines) = self.0.key_suffixes(prefix).map_err(storage_error)? {
+        if has_method(&self.js, &mut self.readers.suffixes, "keySuffixes") {
+            if let Some(lines) = self.js.key_suffixes(prefix).map_err(storage_error)? {
                 let key = |s: &str| {
                     let mut k = String::with_capacity(prefix.len() + s.len());
                     k.push_str(prefix);
@@ -120,7 +132,7 @@ impl Storage for JsStore {
                 return Ok(lines.split('\n').skip(1).map(key).collect());
             }
         }
-        let json = self.0.keys(prefix).map_err(storage_error)?;
+        let json = self.js.keys(prefix).map_err(storage_error)?;
         let keys: Vec<String> = serde_json::from_str(&json)
             .map_err(|e| StorageError::classify(&format!("storage keys() returned no JSON array: {e}")))?;
         Ok(keys.into_iter().filter(|k| k.starts_with(prefix)).collect())
@@ -128,10 +140,10 @@ impl Storage for JsStore {
     fn get_directory(&mut self, key: &str) -> Result<Option<DirectoryValue>, StorageError> {
         // A storage object without the reader (one written for 0.1.0's
         // interface) hands over the text.
-        if !self.has_method("getDirectory") {
+        if !has_method(&self.js, &mut self.readers.directory, "getDirectory") {
             return Ok(self.get(key)?.map(DirectoryValue::Text));
         }
-        let v = self.0.get_directory(key).map_err(storage_error)?;
+        let v = self.js.get_directory(key).map_err(storage_error)?;
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
@@ -145,10 +157,10 @@ impl Storage for JsStore {
         }
     }
     fn get_positions(&mut self, key: &str) -> Result<Option<PositionsValue>, StorageError> {
-        if !self.has_method("getPositions") {
+        if !has_method(&self.js, &mut self.readers.positions, "getPositions") {
             return Ok(self.get(key)?.map(PositionsValue::Text));
         }
-        let v = self.0.get_positions(key).map_err(storage_error)?;
+        let v = self.js.get_positions(key).map_err(storage_error)?;
         if let Some(text) = v.as_string() {
             return Ok((!text.is_empty()).then_some(PositionsValue::Text(text)));
         }
@@ -163,7 +175,7 @@ impl Storage for JsStore {
         }
     }
     fn set_index(&mut self, key: &str, value: &IndexValue, since: Option<&[Splice]>) -> Result<(), StorageError> {
-        if !self.has_method("setIndex") {
+        if !has_method(&self.js, &mut self.readers.index, "setIndex") {
             return self.set(key, &value.whole());
         }
         let all = [Splice { at: 0, remove: 0, insert: 0..value.entries.len() }];
@@ -179,10 +191,10 @@ impl Storage for JsStore {
                 inserted.push_str(e);
             }
         }
-        self.0.set_index(key, &value.head, value.tail, since.is_none(), &ops, &inserted).map_err(storage_error)
+        self.js.set_index(key, &value.head, value.tail, since.is_none(), &ops, &inserted).map_err(storage_error)
     }
     fn usage(&mut self) -> Option<Usage> {
-        let json = self.0.usage().ok()??;
+        let json = self.js.usage().ok()??;
         let (used, limit): (f64, f64) = serde_json::from_str(&json).ok()?;
         (used.is_finite() && limit.is_finite() && used >= 0.0 && limit > 0.0)
             .then(|| Usage { used_bytes: used as u64, limit_bytes: limit as u64 })
@@ -266,7 +278,7 @@ impl JimCache {
         if let Some(t) = o.session {
             cfg.session = t;
         }
-        let (inner, opened) = Cache::open(JsStore(storage), cfg).map_err(js_error)?;
+        let (inner, opened) = Cache::open(JsStore { js: storage, readers: Readers::default() }, cfg).map_err(js_error)?;
         Ok(JimCache { inner, opened })
     }
 

@@ -282,8 +282,8 @@ impl<S: Storage> Store<S> {
         self.tick += 1;
         if !matches!(self.loaded.get(&key), Some(Loaded { held: Held::Records { .. }, .. })) {
             let Some(value) = self.storage.get(&self.ns.chunk_key(key))? else { return Ok(None) };
-            let Ok(records) = parse_chunk(conv, &value) else { return Ok(None) };
-            self.keep(key, Held::Records { records, value_bytes: appendable(&value) });
+            let Some(held) = records_held(conv, &value) else { return Ok(None) };
+            self.keep(key, held);
         }
         match &self.touch(key).held {
             Held::Records { records, .. } => Ok(Some(records)),
@@ -300,9 +300,9 @@ impl<S: Storage> Store<S> {
         if !self.loaded.contains_key(&key) {
             let held = match self.storage.get_positions(&self.ns.chunk_key(key))? {
                 None => return Ok(None),
-                Some(PositionsValue::Text(value)) => match parse_chunk(conv, &value) {
-                    Ok(records) => Held::Records { records, value_bytes: appendable(&value) },
-                    Err(_) => return Ok(None),
+                Some(PositionsValue::Text(value)) => match records_held(conv, &value) {
+                    Some(held) => held,
+                    None => return Ok(None),
                 },
                 Some(PositionsValue::Numbers { conv: named, numbers }) => match positions_of(conv, &named, &numbers) {
                     Some(p) => Held::Positions(p),
@@ -590,6 +590,12 @@ fn split(conv: &ConvId, records: Vec<Record>, limit: usize) -> Vec<Vec<Record>> 
         out.push(cur);
     }
     out
+}
+
+/// Chunk value `value` of `conv` parsed in full; `None`: damaged.
+fn records_held(conv: &ConvId, value: &str) -> Option<Held> {
+    let records = parse_chunk(conv, value).ok()?;
+    Some(Held::Records { records, value_bytes: appendable(value) })
 }
 
 /// The size of a chunk value an append can extend: one ending as we write

@@ -466,7 +466,7 @@ impl<S: Storage> Cache<S> {
     /// Looks for record `id` in slot `si`; `at`: where it sits if its copy
     /// has the same position (tried first).
     fn find(&mut self, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
-        find_in(&self.index, &mut self.store, conv_id, si, id, at)
+        find_in_slot(&self.index.convs[conv_id].slots[si], &mut self.store, conv_id, id, at)
     }
 
     /// Turns slot `si` into a `Dirty` one owning its records. `false`: its
@@ -534,14 +534,8 @@ pub(super) fn look_up<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: 
     Ok(Looked::Absent)
 }
 
-/// Looks for record `id` in slot `si`; `at`: where it sits if its copy has
-/// the same position (tried first).
-fn find_in<S: Storage>(index: &Index, store: &mut Store<S>, conv_id: &ConvId, si: usize, id: u64, at: Option<Pos>) -> Result<Found> {
-    find_in_slot(&index.convs[conv_id].slots[si], store, conv_id, id, at)
-}
-
-/// [`find_in`] for a slot already at hand (a look-up runs for every message
-/// of a sync: the conversation is found once).
+/// Looks for record `id` in `slot` of `conv_id`; `at`: where it sits if its
+/// copy has the same position (tried first).
 fn find_in_slot<S: Storage>(slot: &Slot, store: &mut Store<S>, conv_id: &ConvId, id: u64, at: Option<Pos>) -> Result<Found> {
     let m = match slot {
         Slot::Dirty(d) => return Ok(position(Positions::Records(&d.records), id, at)),
